@@ -1,0 +1,335 @@
+"""The console script `annotator`: argument parsing and the command-line use cases."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DB = "annotations.db"
+_C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
+FORMATS = ("table", "json")
+EXPORT_FORMATS = ("csv",)
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """Ends the command with a one-line message and a non-zero exit code."""
+
+
+def _default_user() -> str:
+    try:
+        return os.environ.get("USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "anonymous"
+
+
+def seeds_folder() -> Path:
+    """The bundled demo story: `seeds/` in the working directory, else beside the package."""
+    local = Path("seeds")
+    if local.is_dir():
+        return local
+    return Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=DEFAULT_DB, help="annotations database (default: %(default)s)")
+    parser.add_argument("--user", default=_default_user(), help="annotator name (default: $USER)")
+    parser.add_argument("--model", default=None, help="spaCy model name (default: en_core_web_sm)")
+
+
+def _format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Read several outlets' reports of one story side by side and tag claims.",
+        epilog="With no command: open PATHS (default: the bundled seeds/) in the reader.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub = commands.add_parser("open", help="open PATHS in the reader (the default command)")
+    sub.add_argument("paths", nargs="*", help="files or folders (default: seeds/)")
+    _common(sub)
+
+    sub = commands.add_parser("import", help="ingest and analyse files or folders")
+    sub.add_argument("paths", nargs="+")
+    _common(sub)
+
+    sub = commands.add_parser("report", help="summary of articles and verdicts")
+    _common(sub)
+
+    sub = commands.add_parser("articles", help="list the articles")
+    _common(sub)
+    _format(sub)
+
+    sub = commands.add_parser("sentences", help="an article's numbered sentences and entities")
+    sub.add_argument("article", help="id prefix or file-name prefix, e.g. 003")
+    _common(sub)
+    _format(sub)
+
+    sub = commands.add_parser("claims", help="list the tagged claims")
+    _common(sub)
+    _format(sub)
+
+    sub = commands.add_parser("tag", help="tag sentence N of ARTICLE")
+    sub.add_argument("article", help="id prefix or file-name prefix, e.g. 003")
+    sub.add_argument("number", type=int, metavar="N", help="sentence number from `sentences`")
+    sub.add_argument("verdict", help="confirmed, disputed, unverified, or clear")
+    sub.add_argument("--note", default=None)
+    sub.add_argument("--evidence", default=None, help="evidence URL (http/https)")
+    _common(sub)
+
+    sub = commands.add_parser("export", help="export every claim")
+    sub.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
+    sub.add_argument("-o", "--output", default="-", help="file (default: standard output)")
+    _common(sub)
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse `argv`; anything that is not a command means `open` (so `annotator seeds/` works)."""
+    parser = build_parser()
+    known = {"open", "import", "report", "articles", "sentences", "claims", "tag", "export"}
+    args = list(argv)
+    if not args or (args[0] not in known and args[0] not in ("-h", "--help")):
+        args = ["open", *args]
+    return parser.parse_args(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CliError as error:
+        print(f"annotator: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+# --- commands ------------------------------------------------------------------------------------
+# Each imports what it needs when it runs, so `annotator --help` stays instant.
+
+
+def _service(args: argparse.Namespace) -> Any:
+    from annotator.service import ServiceError, open_service
+    from annotator.store import StoreError
+
+    try:
+        return open_service(args.db, user=args.user, model=args.model)
+    except (StoreError, ServiceError) as error:
+        raise CliError(str(error)) from error
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    from annotator.tui.app import run_app
+
+    paths = args.paths or [str(seeds_folder())]
+    service = _service(args)
+    return run_app(service, paths)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from annotator.sanitize import printable
+
+    service = _service(args)
+    report = service.open_paths(args.paths)
+    for error in report.errors:
+        print(f"annotator: {printable(error, single_line=True)}", file=sys.stderr)
+    _analyse(service)
+    print(
+        f"{len(report.articles)} articles opened, {len(report.added)} new; "
+        f"{len(service.articles())} in {args.db}"
+    )
+    return EXIT_USAGE if report.errors else 0
+
+
+def _analyse(service: Any) -> None:
+    pending = service.pending_analysis()
+    if service.analyzer is None:
+        if service.analyzer_error:
+            print(f"annotator: {service.analyzer_error}", file=sys.stderr)
+        return
+    if not pending:
+        return
+
+    def progress(done: int, total: int) -> None:
+        print(f"\ranalysing articles: {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    from annotator.nlp import ModelNotInstalled
+
+    try:
+        service.analyse_pending(progress)
+    except ModelNotInstalled as error:
+        print(f"\nannotator: {error}", file=sys.stderr)
+        return
+    print(file=sys.stderr)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from annotator import report
+
+    service = _service(args)
+    report.print_report(service)
+    return 0
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    from annotator import report
+
+    service = _service(args)
+    rows = [
+        {
+            "article": s.article.id,
+            "title": s.article.title,
+            "outlet": s.article.outlet,
+            "byline": s.article.byline,
+            "published": s.article.published,
+            "url": s.article.url,
+            "words": s.article.words,
+            "sentences": s.sentences,
+        }
+        for s in service.summaries()
+    ]
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        report.print_articles(service.summaries())
+    return 0
+
+
+def cmd_sentences(args: argparse.Namespace) -> int:
+    from annotator import report
+
+    service = _service(args)
+    article = _resolve(service, args.article)
+    sentences = service.sentences(article.id)
+    if args.format == "json":
+        _print_json(
+            [
+                {
+                    "sentence": s.number,
+                    "text": s.text,
+                    "entities": [
+                        {"text": e.text, "label": e.label, "start": e.start - s.start,
+                         "end": e.end - s.start}
+                        for e in s.entities
+                    ],
+                }
+                for s in sentences
+            ]
+        )
+    else:
+        report.print_sentences(article, sentences)
+    return 0
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    from annotator import report
+    from annotator.export import sentence_number
+
+    service = _service(args)
+    claims = service.claims()
+    numbers: dict[str, Callable[[int], int]] = {}
+    rows = []
+    for claim in claims:
+        if claim.article_id not in numbers:
+            sentences = service.sentences(claim.article_id)
+            numbers[claim.article_id] = lambda offset, s=sentences: sentence_number(s, offset)
+        rows.append(
+            {
+                "claim_id": claim.id,
+                "article": claim.article_id,
+                "sentence": numbers[claim.article_id](claim.start),
+                "text": claim.quote,
+                "verdict": claim.verdict.value if claim.verdict else None,
+                "note": claim.note,
+                "evidence_url": claim.evidence_url,
+                "annotator": claim.annotator,
+                "created_at": claim.created_at,
+                "updated_at": claim.updated_at,
+            }
+        )
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        report.print_claims(rows)
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from annotator.model import Verdict
+    from annotator.service import ServiceError
+    from annotator.store import StoreError
+
+    service = _service(args)
+    article = _resolve(service, args.article)
+    try:
+        verdict = None if args.verdict.strip().lower() == "clear" else Verdict.parse(args.verdict)
+        sentence = service.sentence(article.id, args.number)
+        claim = service.tag(article.id, sentence, verdict)
+        if args.note is not None:
+            claim = service.set_note(article.id, sentence, args.note)
+        if args.evidence is not None:
+            claim = service.set_evidence(article.id, sentence, args.evidence)
+    except (ValueError, ServiceError, StoreError) as error:
+        raise CliError(str(error)) from error
+    shown = claim.verdict.value if claim.verdict else "cleared"
+    print(f"sentence {sentence.number} of {article.short_id}: {shown} (claim {claim.id})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    service = _service(args)
+    if args.output == "-":
+        count = service.export(args.format, sys.stdout)
+    else:
+        target = Path(args.output)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as stream:
+                count = service.export(args.format, stream)
+            partial.replace(target)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise CliError(f"{target}: cannot write: {error.strerror}") from error
+        print(f"{count} claims written to {target}", file=sys.stderr)
+    return 0
+
+
+def _resolve(service: Any, ref: str) -> Any:
+    from annotator.service import ServiceError
+
+    try:
+        return service.resolve_article(ref)
+    except ServiceError as error:
+        raise CliError(str(error)) from error
+
+
+def _print_json(value: object) -> None:
+    # json.dumps escapes C0 controls; DEL and C1 (8-bit CSI/OSC) are escaped here, so no
+    # control sequence of the text reaches the terminal raw.
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    print(_C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "open": cmd_open,
+    "import": cmd_import,
+    "report": cmd_report,
+    "articles": cmd_articles,
+    "sentences": cmd_sentences,
+    "claims": cmd_claims,
+    "tag": cmd_tag,
+    "export": cmd_export,
+}

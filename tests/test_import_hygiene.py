@@ -1,0 +1,59 @@
+"""Layering: nothing outside annotator/tui imports Textual; heavy libraries stay off start-up."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "annotator"
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_the_tui_imports_textual() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "tui" not in path.relative_to(PACKAGE).parts and "textual" in _imports(path)
+    ]
+    assert offenders == []
+
+
+def test_tui_does_no_sql() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in (PACKAGE / "tui").rglob("*.py")
+        if {"sqlite3", "sqlite_utils"} & _imports(path)
+    ]
+    assert offenders == []
+
+
+def test_model_imports_only_the_standard_library() -> None:
+    assert _imports(PACKAGE / "model.py") <= {"__future__", "dataclasses", "enum"}
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys; print(' '.join(sys.modules))"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return set(out.stdout.split())
+
+
+def test_help_imports_nothing_heavy() -> None:
+    loaded = _modules_after(
+        "import contextlib, io\nfrom annotator.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['--help'])"
+    )
+    assert not {"spacy", "textual", "trafilatura", "sqlite_utils", "thinc"} & loaded
