@@ -39,7 +39,9 @@ def seeds_folder() -> Path:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", default=DEFAULT_DB, help="annotations database (default: %(default)s)")
+    parser.add_argument(
+        "--db", default=DEFAULT_DB, help="annotations database (default: %(default)s)"
+    )
     parser.add_argument("--user", default=_default_user(), help="annotator name (default: $USER)")
     parser.add_argument("--model", default=None, help="spaCy model name (default: en_core_web_sm)")
 
@@ -136,7 +138,8 @@ def cmd_open(args: argparse.Namespace) -> int:
 
     paths = args.paths or [str(seeds_folder())]
     service = _service(args)
-    return run_app(service, paths)
+    code: int = run_app(service, paths)
+    return code
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -221,8 +224,12 @@ def cmd_sentences(args: argparse.Namespace) -> int:
                     "sentence": s.number,
                     "text": s.text,
                     "entities": [
-                        {"text": e.text, "label": e.label, "start": e.start - s.start,
-                         "end": e.end - s.start}
+                        {
+                            "text": e.text,
+                            "label": e.label,
+                            "start": e.start - s.start,
+                            "end": e.end - s.start,
+                        }
                         for e in s.entities
                     ],
                 }
@@ -239,18 +246,16 @@ def cmd_claims(args: argparse.Namespace) -> int:
     from annotator.export import sentence_number
 
     service = _service(args)
-    claims = service.claims()
-    numbers: dict[str, Callable[[int], int]] = {}
+    sentences: dict[str, list[Any]] = {}
     rows = []
-    for claim in claims:
-        if claim.article_id not in numbers:
-            sentences = service.sentences(claim.article_id)
-            numbers[claim.article_id] = lambda offset, s=sentences: sentence_number(s, offset)
+    for claim in service.claims():
+        if claim.article_id not in sentences:
+            sentences[claim.article_id] = service.sentences(claim.article_id)
         rows.append(
             {
                 "claim_id": claim.id,
                 "article": claim.article_id,
-                "sentence": numbers[claim.article_id](claim.start),
+                "sentence": sentence_number(sentences[claim.article_id], claim.start),
                 "text": claim.quote,
                 "verdict": claim.verdict.value if claim.verdict else None,
                 "note": claim.note,

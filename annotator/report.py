@@ -14,6 +14,8 @@ from annotator.model import Article, Sentence
 from annotator.sanitize import printable
 from annotator.service import ArticleSummary, Service
 
+PIPE_WIDTH = 240
+
 
 def _cell(value: object, *, single_line: bool = True) -> Text:
     """Untrusted text as a Rich cell: never parsed as markup, controls made visible."""
@@ -21,7 +23,11 @@ def _cell(value: object, *, single_line: bool = True) -> Text:
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    """A console for stdout; when piped, wide enough that rows are not wrapped into pieces."""
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH
+    return console
 
 
 def _source(article: Article) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,10 +46,10 @@ class ArticleSummary:
 
 @dataclass(frozen=True, slots=True)
 class _Edit:
-    """One undoable change: the claim's annotated fields before and after."""
+    """An undo/redo step: the claim as stored now, and the claim whose fields to put back."""
 
-    before: Claim
-    after: Claim
+    current: Claim
+    target: Claim
 
 
 def claim_id_for(article_id: str, start: int, end: int) -> str:
@@ -80,6 +81,7 @@ class Service:
         self.clock = clock
         self._undo: list[_Edit] = []
         self._redo: list[_Edit] = []
+        self._latest: dict[str, Claim] = {}
 
     # -- opening a story --
 
@@ -136,8 +138,13 @@ class Service:
         for start in range(0, len(pending), batch):
             chunk = pending[start : start + batch]
             uncached = [a for a in chunk if self._cached(a) is None]
-            fresh = dict(zip([a.id for a in uncached], self.analyzer.analyse(
-                [a.text for a in uncached]), strict=True))
+            fresh = dict(
+                zip(
+                    [a.id for a in uncached],
+                    self.analyzer.analyse([a.text for a in uncached]),
+                    strict=True,
+                )
+            )
             for article in chunk:
                 result = fresh.get(article.id) or self._cached(article)
                 if result is None:
@@ -160,7 +167,7 @@ class Service:
         models = self.store.article_models()
         result = []
         for article in self.store.articles():
-            verdicts = counts.get(article.id, {})
+            verdicts = counts.get(article.id, Counter())
             result.append(
                 ArticleSummary(
                     article=article,
@@ -233,7 +240,9 @@ class Service:
     def tag(self, article_id: str, sentence: Sentence, verdict: Verdict | None) -> Claim:
         """Set (or with None, clear) the verdict of a sentence's claim; saved at once."""
         claim = self.claim_for(article_id, sentence)
-        return self._edit(claim, replace(claim, verdict=verdict), "clear" if verdict is None else "tag")
+        return self._edit(
+            claim, replace(claim, verdict=verdict), "clear" if verdict is None else "tag"
+        )
 
     def set_note(self, article_id: str, sentence: Sentence, note: str) -> Claim:
         claim = self.claim_for(article_id, sentence)
@@ -253,8 +262,9 @@ class Service:
         stored = self.store.save_claim(
             after, user=self.user, action=action, at=self.clock(), expected_version=before.version
         )
+        self._latest[stored.id] = stored
         if stored.version != before.version:
-            self._undo.append(_Edit(before, stored))
+            self._undo.append(_Edit(current=stored, target=before))
             self._redo.clear()
         return stored
 
@@ -263,26 +273,35 @@ class Service:
         if not self._undo:
             return None
         edit = self._undo.pop()
-        stored = self._restore(edit.after, edit.before, "undo")
-        self._redo.append(_Edit(edit.before, stored))
+        stored = self._restore(edit.current, edit.target, "undo")
+        self._redo.append(_Edit(current=stored, target=edit.current))
         return stored
 
     def redo(self) -> Claim | None:
+        """Re-apply the last undone edit (recorded as a new `redo` event)."""
         if not self._redo:
             return None
         edit = self._redo.pop()
-        stored = self._restore(edit.after, edit.before, "redo")
-        self._undo.append(_Edit(edit.after, stored))
+        stored = self._restore(edit.current, edit.target, "redo")
+        self._undo.append(_Edit(current=stored, target=edit.current))
         return stored
 
     def _restore(self, current: Claim, target: Claim, action: str) -> Claim:
+        # Later edits of the same claim in this session moved its version on: expect the
+        # newest version this service wrote, so only a change by someone else is a conflict.
+        current = self._latest.get(current.id, current)
         restored = replace(
             current, verdict=target.verdict, note=target.note, evidence_url=target.evidence_url
         )
-        return self.store.save_claim(
-            restored, user=self.user, action=action, at=self.clock(),
+        stored = self.store.save_claim(
+            restored,
+            user=self.user,
+            action=action,
+            at=self.clock(),
             expected_version=current.version,
         )
+        self._latest[stored.id] = stored
+        return stored
 
     @property
     def can_undo(self) -> bool:
@@ -316,7 +335,6 @@ class Service:
         rows = self.export_rows()
         export.write_csv(rows, stream)
         return len(rows)
-
 
 
 def evidence_url_problem(url: str) -> str:

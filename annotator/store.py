@@ -145,8 +145,8 @@ def _initial(db: Database) -> None:
 
 @migrations(name="0002_fulltext_search")
 def _fulltext_search(db: Database) -> None:
-    db["sentences"].enable_fts(["text"], fts_version="FTS5", create_triggers=True)
-    db["claims"].enable_fts(["note"], fts_version="FTS5", create_triggers=True)
+    db.table("sentences").enable_fts(["text"], fts_version="FTS5", create_triggers=True)
+    db.table("claims").enable_fts(["note"], fts_version="FTS5", create_triggers=True)
 
 
 SCHEMA_VERSION = len(migrations._migrations)
@@ -223,7 +223,9 @@ class Store:
         self._check_file()
         try:
             conn = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
                 check_same_thread=False,
             )
         except sqlite3.Error as error:
@@ -385,10 +387,20 @@ class Store:
                 "source_path, text, words, dropped, decoded_with_replacement, nlp_model, "
                 "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    article.id, position.fetchone()[0], article.title, article.outlet,
-                    article.byline, article.published, article.url, article.source_path,
-                    article.text, article.words, json.dumps(list(article.dropped)),
-                    int(article.decoded_with_replacement), analysis.model, at,
+                    article.id,
+                    position.fetchone()[0],
+                    article.title,
+                    article.outlet,
+                    article.byline,
+                    article.published,
+                    article.url,
+                    article.source_path,
+                    article.text,
+                    article.words,
+                    json.dumps(list(article.dropped)),
+                    int(article.decoded_with_replacement),
+                    analysis.model,
+                    at,
                 ),
             )
             self._insert_sentences(conn, article.id, analysis.sentences)
@@ -424,7 +436,9 @@ class Store:
 
     def articles(self) -> list[Article]:
         """Every article, in the order they were first imported."""
-        return [_article_from_row(r) for r in self._rows("SELECT * FROM articles ORDER BY position")]
+        return [
+            _article_from_row(r) for r in self._rows("SELECT * FROM articles ORDER BY position")
+        ]
 
     def article(self, article_id: str) -> Article | None:
         rows = self._rows("SELECT * FROM articles WHERE id = ?", (article_id,))
@@ -446,7 +460,9 @@ class Store:
                 Entity(row["text"], row["label"], row["start"], row["end"])
             )
         return [
-            Sentence(r["idx"], r["start"], r["end"], r["text"], tuple(by_sentence.get(r["idx"], ())))
+            Sentence(
+                r["idx"], r["start"], r["end"], r["text"], tuple(by_sentence.get(r["idx"], ()))
+            )
             for r in self._rows(
                 'SELECT idx, start, "end", text FROM sentences WHERE article_id = ? ORDER BY idx',
                 (article_id,),
@@ -515,9 +531,7 @@ class Store:
                 if before is None:
                     raise StoreError(f"claim {claim.id} no longer exists")
                 raise ConflictError(before)
-            changed = [
-                f for f in AUDITED_FIELDS if _field_text(before, f) != _field_text(claim, f)
-            ]
+            changed = [f for f in AUDITED_FIELDS if _field_text(before, f) != _field_text(claim, f)]
             if before is not None and not changed:
                 return before
             verdict = claim.verdict.value if claim.verdict else None
@@ -528,15 +542,29 @@ class Store:
                     "verdict, note, evidence_url, annotator, created_at, updated_at, version) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                     (
-                        claim.id, claim.article_id, claim.start, claim.end, claim.quote,
-                        claim.prefix, claim.suffix, verdict, claim.note, claim.evidence_url,
-                        user, at, at,
+                        claim.id,
+                        claim.article_id,
+                        claim.start,
+                        claim.end,
+                        claim.quote,
+                        claim.prefix,
+                        claim.suffix,
+                        verdict,
+                        claim.note,
+                        claim.evidence_url,
+                        user,
+                        at,
+                        at,
                     ),
                 )
             else:
                 stored = replace(
-                    before, verdict=claim.verdict, note=claim.note,
-                    evidence_url=claim.evidence_url, annotator=user, updated_at=at,
+                    before,
+                    verdict=claim.verdict,
+                    note=claim.note,
+                    evidence_url=claim.evidence_url,
+                    annotator=user,
+                    updated_at=at,
                     version=before.version + 1,
                 )
                 conn.execute(
@@ -557,8 +585,16 @@ class Store:
     def history(self, claim_id: str) -> list[Annotation]:
         """The audit trail of one claim, oldest first."""
         return [
-            Annotation(r["id"], r["claim_id"], r["at"], r["user"], r["action"], r["field"],
-                       r["old"], r["new"])
+            Annotation(
+                r["id"],
+                r["claim_id"],
+                r["at"],
+                r["user"],
+                r["action"],
+                r["field"],
+                r["old"],
+                r["new"],
+            )
             for r in self._rows("SELECT * FROM audit WHERE claim_id = ? ORDER BY id", (claim_id,))
         ]
 
