@@ -1,0 +1,208 @@
+"""A modal full-text search over sentences and notes, results listed as the user types."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from annotator.sanitize import printable
+from annotator.store import SearchHit
+from annotator.tui.screens.fields import PrintableInput
+
+SNIPPET_WIDTH = 120  # characters of a long snippet kept around its first match
+MATCH_STYLE = "bold underline"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The query searched, all its hits (for next/previous match), and the index of the pick."""
+
+    query: str
+    hits: tuple[SearchHit, ...]
+    chosen: int
+
+    @property
+    def hit(self) -> SearchHit:
+        """The hit the user picked."""
+        return self.hits[self.chosen]
+
+
+def words_pattern(query: str) -> re.Pattern[str] | None:
+    """A case-insensitive pattern matching any word of `query` (longest first), or None."""
+    words = sorted({printable(w) for w in query.split()}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def snippet_text(snippet: str, pattern: re.Pattern[str] | None) -> Text:
+    """`snippet` on one line, cut to a window around its first match, matches emphasised."""
+    plain = printable(snippet, single_line=True).strip()
+    if len(plain) > SNIPPET_WIDTH:
+        first = pattern.search(plain) if pattern else None
+        start = max(0, (first.start() if first else 0) - SNIPPET_WIDTH // 4)
+        end = min(len(plain), start + SNIPPET_WIDTH)
+        start = max(0, end - SNIPPET_WIDTH)
+        plain = ("…" if start else "") + plain[start:end] + ("…" if end < len(plain) else "")
+    text = Text(plain)
+    if pattern is not None:
+        text.highlight_regex(pattern, MATCH_STYLE)
+    return text
+
+
+def count_line(query: str, n: int) -> str:
+    """The line above the results: how many hits `query` has."""
+    if not query:
+        return "type to search articles and notes"
+    return "1 match" if n == 1 else f"{n} matches"
+
+
+class SearchScreen(ModalScreen[SearchResult | None]):
+    """Search as you type; enter picks the first hit (from the input) or the highlighted one."""
+
+    DEFAULT_CSS = """
+    SearchScreen {
+        align: center top;
+    }
+    SearchScreen > #search {
+        width: 90%;
+        max-width: 140;
+        height: 80%;
+        margin-top: 2;
+        padding: 0 1;
+        border: round $primary;
+        background: $surface;
+    }
+    SearchScreen #search-count {
+        color: $text-muted;
+    }
+    SearchScreen #search-results {
+        height: 1fr;
+    }
+    SearchScreen .modal-hint {
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="search.cancel"),
+        # Reached only from the input: the result list handles its own up/down.
+        Binding("down", "results('first')", "Results", id="search.results_down", show=False),
+        Binding("up", "results('last')", "Results", id="search.results_up", show=False),
+    ]
+
+    def __init__(
+        self,
+        search: Callable[[str], Sequence[SearchHit]],
+        describe: Callable[[str], str],
+        query: str = "",
+    ) -> None:
+        super().__init__()
+        self._search = search
+        self._describe = describe
+        self._initial = query
+        self._searched: str | None = None
+        self._hits: tuple[SearchHit, ...] = ()
+        self._labels: dict[str, str] = {}
+
+    @property
+    def hits(self) -> tuple[SearchHit, ...]:
+        """The hits listed now."""
+        return self._hits
+
+    @property
+    def searched(self) -> str:
+        """The query the listed hits answer ("" before any search)."""
+        return self._searched or ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search"):
+            yield PrintableInput(
+                printable(self._initial, single_line=True),
+                placeholder="search articles and notes",
+                id="search-input",
+            )
+            yield Static(Text(""), id="search-count", markup=False)
+            yield OptionList(markup=False, id="search-results")
+            yield Static(
+                Text("enter open · ↓ results · escape cancel"), classes="modal-hint", markup=False
+            )
+
+    def on_mount(self) -> None:
+        search_input = self.query_one("#search-input", Input)
+        search_input.focus()
+        self._run(search_input.value)
+
+    def _label(self, article_id: str) -> str:
+        if article_id not in self._labels:
+            self._labels[article_id] = printable(self._describe(article_id), single_line=True)
+        return self._labels[article_id]
+
+    def _prompt(self, hit: SearchHit, pattern: re.Pattern[str] | None) -> Text:
+        where = "note" if hit.kind == "note" else f"S{hit.sentence_index + 1}"
+        parts: list[str | tuple[str, str]] = [(self._label(hit.article_id), "bold"), " · "]
+        if hit.kind == "note" or hit.sentence_index >= 0:
+            parts += [where, " · "]
+        return Text.assemble(*parts, snippet_text(hit.snippet, pattern))
+
+    def _run(self, value: str) -> None:
+        """Search for `value` unless it is what the list already answers."""
+        query = value.strip()
+        if query == self._searched:
+            return
+        self._searched = query
+        count = self.query_one("#search-count", Static)
+        try:
+            self._hits = tuple(self._search(query)) if query else ()
+        except Exception as error:  # a failed search must not close the app
+            self._hits = ()
+            count.update(Text(printable(f"search failed: {error}", single_line=True)))
+        else:
+            count.update(Text(count_line(query, len(self._hits))))
+        pattern = words_pattern(query)
+        results = self.query_one("#search-results", OptionList)
+        results.set_options(
+            Option(self._prompt(hit, pattern), id=str(i)) for i, hit in enumerate(self._hits)
+        )
+
+    def _choose(self, index: int) -> None:
+        self.dismiss(SearchResult(self.searched, self._hits, index))
+
+    @on(Input.Changed, "#search-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self._run(event.value)
+
+    @on(Input.Submitted, "#search-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._run(event.value)
+        if self._hits:
+            self._choose(0)
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._choose(event.option_index)
+
+    def action_results(self, where: str) -> None:
+        """Move from the input into the results, on the first or the last hit."""
+        results = self.query_one("#search-results", OptionList)
+        if not self._hits or results.has_focus:
+            return
+        results.focus()
+        results.highlighted = 0 if where == "first" else len(self._hits) - 1
+
+    def action_cancel(self) -> None:
+        """Close without a result."""
+        self.dismiss(None)
