@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
 import os
 import re
@@ -15,7 +16,8 @@ from typing import Any
 DEFAULT_DB = "annotations.db"
 _C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
 FORMATS = ("table", "json")
-EXPORT_FORMATS = ("csv",)
+EXPORT_FORMATS = ("csv", "jsonl", "claimreview", "w3c")  # == annotator.export.EXPORT_FORMATS
+REPORT_FORMATS = ("table", "md", "html")
 EXIT_USAGE = 2
 
 
@@ -62,11 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("paths", nargs="*", help="files or folders (default: seeds/)")
     _common(sub)
 
-    sub = commands.add_parser("import", help="ingest and analyse files or folders")
-    sub.add_argument("paths", nargs="+")
+    sub = commands.add_parser("import", help="ingest and analyse files, folders or web pages")
+    sub.add_argument("paths", nargs="+", help="files, folders or http(s):// URLs")
     _common(sub)
 
     sub = commands.add_parser("report", help="summary of articles and verdicts")
+    sub.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        default="table",
+        help="table (on the terminal), md (Markdown) or html (default: %(default)s)",
+    )
+    sub.add_argument("-o", "--output", default="-", help="file for md/html (default: stdout)")
     _common(sub)
 
     sub = commands.add_parser("articles", help="list the articles")
@@ -93,6 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("export", help="export every claim")
     sub.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
     sub.add_argument("-o", "--output", default="-", help="file (default: standard output)")
+    review = sub.add_argument_group(
+        "ClaimReview options", "override [export] in annotator.toml (here, or --config FILE)"
+    )
+    review.add_argument("--org-name", default=None, help="the fact-checking organisation")
+    review.add_argument("--org-url", default=None, help="the organisation's web site")
+    review.add_argument("--url-prefix", default=None, help="review URL = prefix + claim id")
+    review.add_argument("--config", default=None, metavar="FILE", help="a TOML config file")
+    _common(sub)
+
+    sub = commands.add_parser(
+        "import-annotations", help="merge a JSON Lines export into the database, by claim id"
+    )
+    sub.add_argument("file", help="a file written by `export --format jsonl` (- for stdin)")
     _common(sub)
     return parser
 
@@ -101,6 +123,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parse `argv`; anything that is not a command means `open` (so `annotator seeds/` works)."""
     parser = build_parser()
     known = {"open", "import", "report", "articles", "sentences", "claims", "tag", "export"}
+    known.add("import-annotations")
     args = list(argv)
     if not args or (args[0] not in known and args[0] not in ("-h", "--help")):
         args = ["open", *args]
@@ -182,9 +205,37 @@ def _analyse(service: Any) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from annotator import report
 
+    if args.format == "table" and args.output != "-":
+        raise CliError("--output needs --format md or --format html")
     service = _service(args)
-    report.print_report(service)
+    if args.format == "table":
+        report.print_report(service)
+        return 0
+    data = report.report_data(service)
+    text = report.render_markdown(data) if args.format == "md" else report.render_html(data)
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    _write_file(args.output, lambda stream: stream.write(text))
+    print(f"report written to {_shown(args.output)}", file=sys.stderr)
     return 0
+
+
+def _write_file(path: str, write: Callable[[Any], object]) -> None:
+    """Write a file atomically (`export.write_atomically`); a failure is a one-line CliError."""
+    from annotator.export import write_atomically
+
+    try:
+        write_atomically(path, write)
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        raise CliError(f"{_shown(path)}: cannot write ({reason}); nothing was written") from error
+
+
+def _shown(value: object) -> str:
+    from annotator.sanitize import printable
+
+    return printable(str(value), single_line=True)
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
@@ -295,21 +346,73 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    service = _service(args)
-    if args.output == "-":
-        count = service.export(args.format, sys.stdout)
-    else:
-        target = Path(args.output)
-        partial = target.with_name(target.name + ".partial")
+    from annotator.export import ConfigError, PublishOptions, load_publish_options
+    from annotator.service import ServiceError
+
+    options = PublishOptions()
+    if args.format == "claimreview":  # a broken config file never blocks the other formats
         try:
-            with partial.open("w", encoding="utf-8", newline="") as stream:
-                count = service.export(args.format, stream)
-            partial.replace(target)
-        except OSError as error:
-            partial.unlink(missing_ok=True)
-            raise CliError(f"{target}: cannot write: {error.strerror}") from error
-        print(f"{count} claims written to {target}", file=sys.stderr)
+            options = load_publish_options(args.config).override(
+                org_name=args.org_name, org_url=args.org_url, url_prefix=args.url_prefix
+            )
+        except ConfigError as error:
+            raise CliError(str(error)) from error
+    service = _service(args)
+    try:
+        if args.output == "-" and sys.stdout.isatty():
+            # On a terminal the export is for reading: show control characters, never run them.
+            from annotator.sanitize import printable
+
+            buffer = io.StringIO()
+            count = service.export(args.format, buffer, options=options)
+            sys.stdout.write(printable(buffer.getvalue()))
+        elif args.output == "-":
+            count = service.export(args.format, sys.stdout, options=options)
+        else:
+            count = service.export_to_file(args.format, args.output, options=options)
+    except ServiceError as error:
+        raise CliError(str(error)) from error
+    if args.output != "-":
+        print(f"{count} claims written to {_shown(args.output)}", file=sys.stderr)
     return 0
+
+
+def cmd_import_annotations(args: argparse.Namespace) -> int:
+    from annotator.store import StoreError
+
+    service = _service(args)
+    shown = _shown(args.file)
+    try:
+        if args.file == "-":
+            report = service.import_annotations(sys.stdin.buffer)
+        else:
+            with open(args.file, "rb") as handle:
+                report = service.import_annotations(handle)
+    except FileNotFoundError as error:
+        raise CliError(f"{shown}: no such file") from error
+    except IsADirectoryError as error:
+        raise CliError(f"{shown}: is a folder, not a file") from error
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        raise CliError(f"{shown}: cannot read ({reason})") from error
+    except StoreError as error:
+        raise CliError(f"{error}; nothing was imported") from error
+    for problem in report.errors:
+        print(f"annotator: {shown}: {_shown(problem)}", file=sys.stderr)
+    if report.errors:
+        print(
+            f"annotator: {shown}: {len(report.errors)} malformed line(s); nothing was imported",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    for skipped in report.skipped:
+        print(f"annotator: {shown}: skipped {_shown(skipped)}", file=sys.stderr)
+    print(
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.kept} kept (newer here), {len(report.skipped)} skipped; "
+        f"{report.reanchored} re-anchored"
+    )
+    return EXIT_USAGE if report.skipped else 0
 
 
 def _resolve(service: Any, ref: str) -> Any:
@@ -337,4 +440,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "claims": cmd_claims,
     "tag": cmd_tag,
     "export": cmd_export,
+    "import-annotations": cmd_import_annotations,
 }

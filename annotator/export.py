@@ -1,14 +1,34 @@
-"""Writers (and readers) of exported annotations: CSV now; JSONL, ClaimReview, W3C to come."""
+"""Writers and readers of exported annotations: CSV, JSON Lines, ClaimReview, W3C.
+
+* CSV (`write_csv`): for spreadsheets, one row per claim, formula cells guarded.
+* JSON Lines (`write_jsonl` / `read_jsonl`): lossless, one claim per line, re-importable.
+* ClaimReview (`write_claimreview`): schema.org JSON-LD, one review per group of claims.
+* W3C Web Annotation (`write_w3c`): one `AnnotationCollection` JSON-LD document.
+
+`write_atomically` writes any of them to a file so that a failure leaves no half file.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import json
+import os
 import re
-from collections.abc import Iterable, Sequence
-from typing import IO
+import secrets
+import tomllib
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
-from annotator.model import Article, Claim, Sentence
+from annotator.model import Article, Claim, Sentence, Verdict
+
+EXPORT_FORMATS = ("csv", "jsonl", "claimreview", "w3c")
+"""Every format `Service.export` writes (the CLI's `--format` and the TUI's dialog)."""
 
 CSV_COLUMNS = (
     "claim_id", "article_id", "outlet", "title", "url", "sentence_index", "start", "end",
@@ -106,3 +126,595 @@ def read_csv(stream: IO[str]) -> list[dict[str, str]]:
         text = text[1:]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     return [{k: unguard_cell(v) for k, v in row.items()} for row in reader]
+
+
+# --- writing files ---------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def write_atomically(path: str | Path, write: Callable[[IO[str]], T]) -> T:
+    """Run `write` on a temporary file beside `path`, then rename it over `path`.
+
+    A failure (an exception from `write`, a full disk, an interrupt) removes the temporary
+    file and leaves `path` as it was: no half-written export ever appears. The file is
+    UTF-8 with newlines written as given; its mode follows the umask like any new file.
+    """
+    target = Path(path)
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as stream:
+            result = write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):  # the original error matters more
+            temp.unlink(missing_ok=True)
+        raise
+    return result
+
+
+# --- JSON text that is safe to print ---------------------------------------------------------
+
+# json.dumps escapes C0 controls; these it leaves raw: DEL and C1 (8-bit CSI/OSC reach a
+# terminal), bidi controls (text that reads differently from what it is), the line and
+# paragraph separators (invalid in JavaScript strings) and lone surrogates (not UTF-8).
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
+
+
+def json_text(value: object, *, indent: int | None = None) -> str:
+    """`value` as JSON: UTF-8 text kept readable, every risky character as a `\\uXXXX` escape."""
+    separators = (",", ": ") if indent is not None else (",", ":")
+    text = json.dumps(value, ensure_ascii=False, indent=indent, separators=separators)
+    # The risky characters can only occur inside JSON strings, where an escape is valid.
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+# --- JSON Lines: lossless, re-importable -----------------------------------------------------
+
+JSONL_FORMAT = "annotator.claim/1"
+"""The `format` of every JSON Lines record; a later, incompatible shape gets a new number."""
+
+_CLAIM_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_ARTICLE_ID_RE = re.compile(r"[0-9a-f]{64}")
+_URL_SCHEME_RE = re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """What an exported claim says about its article: enough to find it (or a new version)."""
+
+    id: str
+    title: str = ""
+    outlet: str = ""
+    byline: str = ""
+    published: str = ""
+    url: str = ""
+    source: str = ""  # the name of the file it was read from (never the folder)
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleRef:
+        path = article.source_path
+        source = "" if not path or _URL_SCHEME_RE.match(path) else Path(path).name
+        return cls(
+            id=article.id,
+            title=article.title,
+            outlet=article.outlet,
+            byline=article.byline,
+            published=article.published,
+            url=article.url,
+            source=source,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRecord:
+    """One JSON Lines record: a claim and its article; `line` is its 1-based line number."""
+
+    claim: Claim
+    article: ArticleRef
+    line: int = field(default=0, compare=False)
+
+
+class RecordError(ValueError):
+    """A malformed JSON Lines record; the message says what is wrong (no line number)."""
+
+
+def claim_record(claim: Claim, article: ArticleRef | Article) -> dict[str, Any]:
+    """The JSON Lines record of one claim: every claim field plus its article's metadata."""
+    ref = article if isinstance(article, ArticleRef) else ArticleRef.of(article)
+    return {
+        "format": JSONL_FORMAT,
+        "id": claim.id,
+        "article_id": claim.article_id,
+        "start": claim.start,
+        "end": claim.end,
+        "quote": claim.quote,
+        "prefix": claim.prefix,
+        "suffix": claim.suffix,
+        "verdict": claim.verdict.value if claim.verdict else None,
+        "note": claim.note,
+        "evidence_url": claim.evidence_url,
+        "annotator": claim.annotator,
+        "created_at": claim.created_at,
+        "updated_at": claim.updated_at,
+        "version": claim.version,
+        "article": {
+            "title": ref.title,
+            "outlet": ref.outlet,
+            "byline": ref.byline,
+            "published": ref.published,
+            "url": ref.url,
+            "source": ref.source,
+        },
+    }
+
+
+def write_jsonl(items: Iterable[tuple[Claim, ArticleRef | Article]], stream: IO[str]) -> int:
+    """One record per line (`claim_record`), `\\n`-terminated; returns how many."""
+    count = 0
+    for claim, article in items:
+        stream.write(json_text(claim_record(claim, article)) + "\n")
+        count += 1
+    return count
+
+
+def parse_timestamp(value: str) -> datetime:
+    """An ISO 8601 date-time as an aware UTC datetime (no zone means UTC); ValueError if not."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def utc_timestamp(value: str) -> str:
+    """`value` as `YYYY-MM-DDTHH:MM:SSZ` (fractions kept); unchanged if it is not ISO 8601."""
+    try:
+        moment = parse_timestamp(value)
+    except ValueError:
+        return value
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _get(record: dict[str, Any], key: str, kind: type, *, optional: bool = False) -> Any:
+    if key not in record:
+        if optional:
+            return kind()
+        raise RecordError(f"missing field {key!r}")
+    value = record[key]
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise RecordError(f"{key!r} must be an integer, not {json.dumps(value)[:40]}")
+    if not isinstance(value, kind):
+        raise RecordError(f"{key!r} must be a {kind.__name__}, not {type(value).__name__}")
+    return value
+
+
+def _timestamp_field(record: dict[str, Any], key: str) -> str:
+    value: str = _get(record, key, str)
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        raise RecordError(f"{key!r} is not an ISO 8601 date-time: {value[:40]!r}") from None
+    return value
+
+
+def parse_claim_record(text: str) -> ClaimRecord:
+    """Parse and check one JSON Lines record; raises `RecordError` saying what is wrong."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RecordError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise RecordError("not valid JSON (nested too deeply)") from None
+    if not isinstance(record, dict):
+        raise RecordError(f"not a JSON object but {type(record).__name__}")
+    if record.get("format") != JSONL_FORMAT:
+        found = json.dumps(record.get("format"))[:60]
+        raise RecordError(f"not an annotator claim record (format {found}, not {JSONL_FORMAT})")
+    claim_id: str = _get(record, "id", str)
+    if not _CLAIM_ID_RE.fullmatch(claim_id):
+        raise RecordError(f"'id' must be 1-128 letters, digits or ._:- (got {claim_id[:40]!r})")
+    article_id: str = _get(record, "article_id", str)
+    if not _ARTICLE_ID_RE.fullmatch(article_id):
+        raise RecordError("'article_id' must be 64 lower-case hex digits (a SHA-256)")
+    start: int = _get(record, "start", int)
+    end: int = _get(record, "end", int)
+    quote: str = _get(record, "quote", str)
+    if not 0 <= start < end:
+        raise RecordError(f"'start' and 'end' must satisfy 0 <= start < end (got {start}, {end})")
+    if len(quote) != end - start:
+        raise RecordError(f"'quote' has {len(quote)} characters, but end - start is {end - start}")
+    verdict_text = record.get("verdict")
+    if verdict_text is not None and verdict_text not in {v.value for v in Verdict}:
+        names = ", ".join(v.value for v in Verdict)
+        raise RecordError(f"'verdict' must be null or one of {names}")
+    version: int = _get(record, "version", int)
+    if version < 1:
+        raise RecordError(f"'version' must be 1 or more (got {version})")
+    article: dict[str, Any] = _get(record, "article", dict, optional=True)
+    claim = Claim(
+        id=claim_id,
+        article_id=article_id,
+        start=start,
+        end=end,
+        quote=quote,
+        prefix=_get(record, "prefix", str, optional=True),
+        suffix=_get(record, "suffix", str, optional=True),
+        verdict=Verdict(verdict_text) if verdict_text is not None else None,
+        note=_get(record, "note", str, optional=True),
+        evidence_url=_get(record, "evidence_url", str, optional=True),
+        annotator=_get(record, "annotator", str, optional=True),
+        created_at=_timestamp_field(record, "created_at"),
+        updated_at=_timestamp_field(record, "updated_at"),
+        version=version,
+    )
+    try:
+        ref = ArticleRef(
+            id=article_id,
+            **{key: _get(article, key, str, optional=True) for key in _ARTICLE_REF_KEYS},
+        )
+    except RecordError as error:
+        raise RecordError(f"article: {error}") from None
+    return ClaimRecord(claim, ref)
+
+
+_ARTICLE_REF_KEYS = ("title", "outlet", "byline", "published", "url", "source")
+
+
+def read_jsonl(lines: Iterable[bytes | str]) -> tuple[list[ClaimRecord], list[str]]:
+    """Parse every line; returns ``(records, errors)``, each error ``line N: reason``.
+
+    Blank lines are skipped; a UTF-8 BOM before the first line is allowed. Callers
+    that must not half-import check `errors` before writing anything.
+    """
+    records: list[ClaimRecord] = []
+    errors: list[str] = []
+    for number, raw in enumerate(lines, 1):
+        if isinstance(raw, bytes):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                errors.append(f"line {number}: not valid UTF-8 (byte {error.start + 1})")
+                continue
+        else:
+            text = raw
+        if number == 1:
+            text = text.removeprefix("\ufeff")
+        if not text.strip():
+            continue
+        try:
+            record = parse_claim_record(text)
+        except RecordError as error:
+            errors.append(f"line {number}: {error}")
+            continue
+        records.append(ClaimRecord(record.claim, record.article, number))
+    return records, errors
+
+
+def find_anchor(
+    text: str, quote: str, prefix: str = "", suffix: str = ""
+) -> tuple[int, int] | None:
+    """Where `quote` is in `text`, told apart by its `prefix`/`suffix` context; None if unsure.
+
+    Every occurrence of the exact quote is scored by how many characters of the prefix
+    end right before it and of the suffix start right after it. The best occurrence wins
+    when it is the only one, or strictly better than every other; otherwise (no
+    occurrence, or a tie) the place is unknown and None is returned.
+    """
+    if not quote:
+        return None
+    scored: list[tuple[int, int]] = []
+    position = text.find(quote)
+    while position >= 0:
+        end = position + len(quote)
+        score = _common_suffix(text[max(0, position - len(prefix)) : position], prefix)
+        score += _common_prefix(text[end : end + len(suffix)], suffix)
+        scored.append((score, position))
+        position = text.find(quote, position + 1)
+    if not scored:
+        return None
+    scored.sort(reverse=True)
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    start = scored[0][1]
+    return start, start + len(quote)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _common_suffix(a: str, b: str) -> int:
+    return _common_prefix(a[::-1], b[::-1])
+
+
+# --- ClaimReview (schema.org) ----------------------------------------------------------------
+
+SCHEMA_CONTEXT = "https://schema.org"
+RATING_VALUES = {Verdict.CONFIRMED: 3, Verdict.UNVERIFIED: 2, Verdict.DISPUTED: 1}
+"""The ClaimReview rating scale: `ratingValue` of each verdict, best 3, worst 1."""
+BEST_RATING = 3
+WORST_RATING = 1
+CONFIG_FILE = "annotator.toml"
+CONFIG_SECTION = "export"
+
+ReviewItem = tuple[Claim, Article]
+"""A claim with the article it appears in."""
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message is one line naming it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishOptions:
+    """Who publishes the exported reviews, and where.
+
+    `org_name`/`org_url` become the ClaimReview `author` (an Organization); without a
+    name the annotator of the claim is the author (a Person). `url_prefix` followed by
+    the claim id is each review's `url`; without it the `url` is a stable `urn:uuid:`.
+    """
+
+    org_name: str = ""
+    org_url: str = ""
+    url_prefix: str = ""
+
+    def override(
+        self,
+        *,
+        org_name: str | None = None,
+        org_url: str | None = None,
+        url_prefix: str | None = None,
+    ) -> PublishOptions:
+        """These options with each value that is given replaced (command line over config)."""
+        options = PublishOptions(
+            org_name=self.org_name if org_name is None else org_name,
+            org_url=self.org_url if org_url is None else org_url,
+            url_prefix=self.url_prefix if url_prefix is None else url_prefix,
+        )
+        options.check()
+        return options
+
+    def check(self, where: str = "") -> None:
+        """Raise ConfigError when `org_url` or `url_prefix` is not an http(s) URL."""
+        for key in ("org_url", "url_prefix"):
+            value = getattr(self, key)
+            if value and not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
+                shown = f"{where}: " if where else ""
+                raise ConfigError(f"{shown}{key} must be an http:// or https:// URL: {value!r}")
+
+
+def load_publish_options(path: str | Path | None = None) -> PublishOptions:
+    """The `[export]` table of a TOML file: `path`, else `annotator.toml` here if it exists.
+
+    Keys: `org_name`, `org_url`, `url_prefix` (strings). A named file that is missing,
+    unreadable or invalid, an unknown key or a wrong type raises ConfigError.
+    """
+    if path is None:
+        path = Path(CONFIG_FILE)
+        if not path.is_file():
+            return PublishOptions()
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        raise ConfigError(f"{path}: cannot read ({reason})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    section = data.get(CONFIG_SECTION, {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [{CONFIG_SECTION}] must be a table")
+    known = {"org_name", "org_url", "url_prefix"}
+    for key, value in section.items():
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key {key!r} in [{CONFIG_SECTION}]")
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: {key} must be a string")
+    options = PublishOptions(**section)
+    options.check(str(path))
+    return options
+
+
+# Ids: stable across exports, different for each kind of thing made from one claim.
+_ID_NAMESPACE = uuid.UUID("b03c4166-05e4-5980-b660-becaa8bc861b")  # uuid5(URL, "urn:annotator")
+
+
+def stable_urn(kind: str, key: str) -> str:
+    """A `urn:uuid:` that is always the same for the same kind of thing and key."""
+    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, f'{kind}:{key}')}"
+
+
+def rating(verdict: Verdict) -> dict[str, Any]:
+    """The schema.org `Rating` of a verdict on the documented 1-3 scale."""
+    return {
+        "@type": "Rating",
+        "ratingValue": RATING_VALUES[verdict],
+        "bestRating": BEST_RATING,
+        "worstRating": WORST_RATING,
+        "alternateName": verdict.value.capitalize(),
+    }
+
+
+def group_claims(items: Iterable[ReviewItem]) -> list[list[ReviewItem]]:
+    """Claims grouped for review: for now each claim on its own.
+
+    Cross-article alignment will put a claim and its aligned appearances in other
+    articles in one group; `claim_review` already takes a group.
+    """
+    return [[item] for item in items]
+
+
+def _organization(name: str, url: str = "") -> dict[str, Any]:
+    organization: dict[str, Any] = {"@type": "Organization", "name": name}
+    if url:
+        organization["url"] = url
+    return organization
+
+
+def _appearance(article: Article) -> dict[str, Any]:
+    work: dict[str, Any] = {"@type": "CreativeWork"}
+    if article.url:
+        work["url"] = article.url
+    work["headline"] = article.title
+    if article.outlet:
+        work["publisher"] = _organization(article.outlet)
+    if article.byline:
+        work["author"] = {"@type": "Person", "name": article.byline}
+    if article.published:
+        work["datePublished"] = article.published
+    return work
+
+
+def claim_review(group: Sequence[ReviewItem], options: PublishOptions) -> dict[str, Any]:
+    """One schema.org ClaimReview of a group of claims (the first one is the one reviewed).
+
+    Its verdict, note (`reviewBody`) and evidence (`citation`) are the first claim's;
+    every article of the group is an `appearance` of the reviewed `Claim`, whose
+    `author` (the claimant) is for now the first article's outlet, omitted when unknown.
+    """
+    if not group:
+        raise ValueError("a ClaimReview needs at least one claim")
+    claim, article = group[0]
+    if claim.verdict is None:
+        raise ValueError(f"claim {claim.id} has no verdict to review")
+    reviewed: dict[str, Any] = {"@type": "Claim"}
+    if article.outlet:
+        reviewed["author"] = _organization(article.outlet)
+    if article.published:
+        reviewed["datePublished"] = article.published
+    seen: set[str] = set()
+    appearances = []
+    for _, each in group:
+        if each.id not in seen:
+            seen.add(each.id)
+            appearances.append(_appearance(each))
+    reviewed["appearance"] = appearances
+    if options.org_name:
+        author = _organization(options.org_name, options.org_url)
+    else:
+        author = {"@type": "Person", "name": claim.annotator or "anonymous"}
+    latest = max((each for each, _ in group), key=lambda c: parse_timestamp(c.updated_at))
+    review: dict[str, Any] = {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "ClaimReview",
+        "url": options.url_prefix + claim.id
+        if options.url_prefix
+        else stable_urn("claimreview", claim.id),
+        "claimReviewed": claim.quote,
+        "reviewRating": rating(claim.verdict),
+        "itemReviewed": reviewed,
+        "author": author,
+        "datePublished": utc_timestamp(latest.updated_at)[:10],
+    }
+    if claim.note:
+        review["reviewBody"] = claim.note
+    if claim.evidence_url:
+        review["citation"] = claim.evidence_url
+    return review
+
+
+def write_claimreview(
+    groups: Iterable[Sequence[ReviewItem]], options: PublishOptions, stream: IO[str]
+) -> int:
+    """A JSON array of ClaimReview objects (groups without a verdict are left out)."""
+    reviews = [claim_review(group, options) for group in groups if group and group[0][0].verdict]
+    stream.write(json_text(reviews, indent=2) + "\n")
+    return len(reviews)
+
+
+# --- W3C Web Annotation ----------------------------------------------------------------------
+
+W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+
+
+def annotation_target_source(article: Article) -> str:
+    """The article's URL, or `urn:sha256:<article id>` (the cleaned text's hash) without one."""
+    return article.url or f"urn:sha256:{article.id}"
+
+
+def web_annotation(claim: Claim, article: Article) -> dict[str, Any]:
+    """One W3C Web Annotation (motivation `assessing`) of a claim, for embedding in a page.
+
+    Bodies: the verdict (`purpose: assessing`), the note (`commenting`), both TextualBody
+    text/plain, and the evidence URL (a SpecificResource, `linking`). The target's
+    selectors are in the cleaned article text: the exact quote with its context, and the
+    character offsets (Unicode code points).
+    """
+    body: list[dict[str, Any]] = []
+    if claim.verdict is not None:
+        body.append(_textual_body(claim.verdict.value, "assessing"))
+    if claim.note:
+        body.append(_textual_body(claim.note, "commenting"))
+    if claim.evidence_url:
+        body.append(
+            {"type": "SpecificResource", "purpose": "linking", "source": claim.evidence_url}
+        )
+    quote: dict[str, Any] = {"type": "TextQuoteSelector", "exact": claim.quote}
+    if claim.prefix:
+        quote["prefix"] = claim.prefix
+    if claim.suffix:
+        quote["suffix"] = claim.suffix
+    annotation: dict[str, Any] = {
+        "id": stable_urn("annotation", claim.id),
+        "type": "Annotation",
+        "motivation": "assessing",
+    }
+    if claim.annotator:
+        annotation["creator"] = {"type": "Person", "name": claim.annotator}
+    annotation["created"] = utc_timestamp(claim.created_at)
+    annotation["modified"] = utc_timestamp(claim.updated_at)
+    if body:
+        annotation["body"] = body
+    annotation["target"] = {
+        "type": "SpecificResource",
+        "source": annotation_target_source(article),
+        "selector": [
+            quote,
+            {"type": "TextPositionSelector", "start": claim.start, "end": claim.end},
+        ],
+    }
+    return annotation
+
+
+def _textual_body(value: str, purpose: str) -> dict[str, Any]:
+    return {"type": "TextualBody", "purpose": purpose, "value": value, "format": "text/plain"}
+
+
+def annotation_collection(items: Sequence[ReviewItem]) -> dict[str, Any]:
+    """An `AnnotationCollection` holding every annotation in one embedded first page."""
+    key = ",".join(claim.id for claim, _ in items)
+    collection: dict[str, Any] = {
+        "@context": W3C_CONTEXT,
+        "id": stable_urn("collection", key),
+        "type": "AnnotationCollection",
+        "label": "annotator: claims assessed",
+        "total": len(items),
+    }
+    if items:
+        collection["first"] = {
+            "id": stable_urn("page", key),
+            "type": "AnnotationPage",
+            "startIndex": 0,
+            "items": [web_annotation(claim, article) for claim, article in items],
+        }
+    return collection
+
+
+def write_w3c(items: Iterable[ReviewItem], stream: IO[str]) -> int:
+    """The W3C Web Annotation JSON-LD document (`annotation_collection`); returns the count."""
+    listed = list(items)
+    stream.write(json_text(annotation_collection(listed), indent=2) + "\n")
+    return len(listed)

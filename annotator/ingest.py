@@ -62,23 +62,45 @@ are taken out of the body text (they are not "dropped boilerplate"):
 * title: the first body line when it reads as a headline (a "# " Markdown marker is
   removed from the title only); otherwise the first sentence without its dateline, cut
   at a word boundary to at most 120 characters with "…".
+
+HTML (``.html``/``.htm`` files, and pages fetched from ``http(s)://`` URLs by
+`annotator.fetch`) goes through trafilatura, imported only when an HTML page is read:
+
+* decoding: a BOM, else the HTTP ``charset``, else ``<meta charset>``, else UTF-8;
+  undecodable bytes become U+FFFD and set `Article.decoded_with_replacement`; binary
+  and empty pages are refused as for text files, pages over `MAX_HTML_BYTES` too;
+* text: the main content trafilatura finds (scripts, styles, navigation, comments and
+  most ads left out), one paragraph per block, with the headline as its first line;
+  fewer than `MIN_HTML_WORDS` words of it is refused as "no article in the page";
+  then the same normalisation and cleaning as a text file;
+* metadata, from the page's own markup (``og:`` and ``article:`` meta tags, JSON-LD,
+  ``<title>``) before anything found in the text: title, byline (the authors, each
+  once, upper-case names title-cased, joined with "and"), outlet (``og:site_name``),
+  published (ISO date) and url (the URL fetched, else the canonical URL, else a
+  browser's "saved from url" comment).
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import os
 import re
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from annotator.model import Article
 
 MAX_CHARS = 1_000_000
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+ARTICLE_SUFFIXES = SUPPORTED_SUFFIXES + HTML_SUFFIXES  # what a folder contributes
+MAX_HTML_BYTES = 10_000_000  # a saved or fetched page larger than this is refused
+MIN_HTML_WORDS = 25  # a page with fewer words of main text has no article in it
 
 TITLE_MAX_CHARS = 120  # a title made from the first sentence is cut to this
 HEADLINE_MAX_CHARS = 300  # a longer first line is body text, not a headline
@@ -107,7 +129,7 @@ class IngestError(Exception):
 def collect_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
     """Expand folders into their article files and check every path; never raises.
 
-    A folder contributes its regular files with a supported suffix (`SUPPORTED_SUFFIXES`,
+    A folder contributes its regular files with a supported suffix (`ARTICLE_SUFFIXES`,
     any case), sorted by name, not recursing, skipping hidden files. A file named
     explicitly is kept whatever its suffix. A file reached twice is listed once.
     Returns ``(files, errors)``; each error is one line naming the path.
@@ -161,7 +183,7 @@ def _folder_files(folder: Path, shown: str) -> tuple[list[Path], str]:
         folder / entry.name
         for entry in entries
         if not entry.name.startswith(".")
-        and Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES
+        and Path(entry.name).suffix.lower() in ARTICLE_SUFFIXES
         and entry.is_file()
     ]
     if not found:
@@ -190,8 +212,11 @@ def read_article(path: str | Path) -> Article:
     binary, UTF-16 or too large file (more than `MAX_CHARS` characters), or a folder.
     A leading UTF-8 BOM is dropped. Invalid UTF-8 is decoded with U+FFFD replacement
     characters and flagged in `Article.decoded_with_replacement`; a file that is mostly
-    invalid UTF-8 is refused as binary.
+    invalid UTF-8 is refused as binary. A `.html`/`.htm` file is read as a web page
+    (`read_html_article`).
     """
+    if Path(path).suffix.lower() in HTML_SUFFIXES:
+        return read_html_article(path)
     data = _read_bytes(Path(path))
     text, replaced = _decode(data, path)
     return parse_article(text, source_path=str(path), decoded_with_replacement=replaced)
@@ -744,4 +769,216 @@ def parse_article(
         source_path=source_path,
         dropped=dropped,
         decoded_with_replacement=decoded_with_replacement,
+    )
+
+
+# --------------------------------------------------------------------------- HTML and URLs
+
+_URL_START_RE = re.compile(r"https?://", re.IGNORECASE)
+_META_CHARSET_RE = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
+)
+_SAVED_FROM_RE = re.compile(r"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)
+_SNIFF_BYTES = 4096
+
+
+def is_url(source: str | Path) -> bool:
+    """Whether `source` is an http(s) URL to fetch rather than a path to read."""
+    return isinstance(source, str) and _URL_START_RE.match(source.strip()) is not None
+
+
+def collect_sources(sources: Sequence[str | Path]) -> tuple[list[Path | str], list[str]]:
+    """`collect_paths` that keeps http(s) URLs as they are, each in its place; never raises.
+
+    A URL or a file given twice is listed once. Returns ``(sources, errors)``.
+    """
+    found: list[Path | str] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for source in sources:
+        if is_url(source):
+            url = str(source).strip()
+            if url not in seen:
+                seen.add(url)
+                found.append(url)
+            continue
+        files, problems = collect_paths([source])
+        errors.extend(problems)
+        for file in files:
+            key = os.path.realpath(file)
+            if key not in seen:
+                seen.add(key)
+                found.append(file)
+    return found, errors
+
+
+def read_source(source: Path | str) -> Article:
+    """`read_url` for an http(s) URL, else `read_article`."""
+    if is_url(source):
+        return read_url(str(source).strip())
+    return read_article(source)
+
+
+def read_html_article(path: str | Path) -> Article:
+    """Read a saved web page (see the module docstring); raises `IngestError`."""
+    path = Path(path)
+    if path.is_dir():
+        raise IngestError(path, "is a folder, not a file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_HTML_BYTES:
+            raise IngestError(path, _page_too_large(f"{size:,} bytes"))
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise IngestError(path, "no such file") from None
+    except OSError as error:
+        raise IngestError(path, f"cannot read ({_os_reason(error)})") from None
+    html, replaced = decode_html(data, path)
+    return parse_html(html, source_path=str(path), decoded_with_replacement=replaced)
+
+
+def read_url(url: str, *, timeout: float | None = None) -> Article:
+    """Fetch a web page (`annotator.fetch`: certificates checked, a timeout, a size cap).
+
+    The article's `url` and `source_path` are `url` as given. Raises `IngestError`.
+    """
+    from annotator.fetch import DEFAULT_TIMEOUT, FetchError, fetch_url
+
+    try:
+        page = fetch_url(url, timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+    except FetchError as error:
+        raise IngestError(url, str(error)) from None
+    html, replaced = decode_html(page.body, url, charset=page.charset)
+    return parse_html(html, url=url, source_path=url, decoded_with_replacement=replaced)
+
+
+def _page_too_large(size: str) -> str:
+    return f"too large: {size}, the limit for a web page is {MAX_HTML_BYTES:,} bytes"
+
+
+def _html_encoding(data: bytes, charset: str) -> str:
+    """The codec to decode a page with: BOM, HTTP charset, `<meta charset>`, else UTF-8."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    declared = charset
+    if not declared:
+        match = _META_CHARSET_RE.search(data[:_SNIFF_BYTES])
+        declared = match.group(1).decode("ascii") if match else ""
+    try:
+        name = codecs.lookup(declared).name if declared else "utf-8"
+    except LookupError:
+        return "utf-8"
+    if name.startswith(("utf-16", "utf-32")):
+        return "utf-8"  # a page whose bytes we can read says so in ASCII: it is not UTF-16
+    # The WHATWG encoding standard reads Latin-1 and ASCII labels as windows-1252.
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+
+
+def decode_html(data: bytes, path: str | Path, *, charset: str = "") -> tuple[str, bool]:
+    """A page's bytes as text: ``(html, decoded_with_replacement)``; raises `IngestError`.
+
+    Empty, UTF-16, NUL-bearing and mostly non-text pages are refused like text files.
+    """
+    if len(data) > MAX_HTML_BYTES:
+        raise IngestError(path, _page_too_large(f"{len(data):,} bytes"))
+    if not data.strip():
+        raise IngestError(path, "empty file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(path, "UTF-16 pages are not supported; save the page as UTF-8")
+    if b"\x00" in data:
+        raise IngestError(path, "binary file (contains NUL bytes)")
+    if _non_text_share(data[:BINARY_SAMPLE_BYTES]) > BINARY_MAX_SHARE:
+        raise IngestError(path, "binary file (mostly non-text bytes)")
+    encoding = _html_encoding(data, charset)
+    try:
+        return data.decode(encoding), False
+    except UnicodeDecodeError:
+        text = data.decode(encoding, errors="replace")
+    if text.count("\ufffd") > BINARY_MAX_SHARE * len(text):
+        raise IngestError(path, "binary file (mostly undecodable bytes)")
+    return text, True
+
+
+def _one_line(text: str | None) -> str:
+    """Page metadata as one clean line (normalised like article text)."""
+    return " ".join(normalise_text(text or "").split())
+
+
+def _authors(raw: str | None) -> str:
+    """Authors once each (case-insensitively), ALL-CAPS names title-cased, joined by "and"."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for part in re.split(r"\s*;\s*", _one_line(raw)):
+        name = part.title() if part.isupper() else part
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _iso_day(value: str | None) -> str:
+    """The `YYYY-MM-DD` at the start of `value` if it is a real date, else ""."""
+    day = (value or "")[:10]
+    try:
+        return dt.date.fromisoformat(day).isoformat()
+    except ValueError:
+        return ""
+
+
+def _extract(html: str, url: str, path: str) -> Any:
+    """trafilatura's main text and metadata of a page (imported here: it is slow to load)."""
+    import trafilatura
+
+    try:
+        return trafilatura.bare_extraction(
+            html,
+            url=url or None,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            deduplicate=False,
+        )
+    except Exception as error:  # a third-party parser on untrusted input: report, never crash
+        raise IngestError(path, f"cannot parse the page ({type(error).__name__})") from None
+
+
+def parse_html(
+    html: str, *, url: str = "", source_path: str = "", decoded_with_replacement: bool = False
+) -> Article:
+    """Build the `Article` of a web page (see the module docstring); raises `IngestError`."""
+    shown = source_path or url or "<html>"
+    document = _extract(html, url, shown)
+    body = (document.text or "") if document is not None else ""
+    title = _one_line(document.title) if document is not None else ""
+    paragraphs = [line for line in normalise_text(body).split("\n") if line]
+    words = sum(len(line.split()) for line in paragraphs if line != title)
+    if words < MIN_HTML_WORDS:
+        raise IngestError(
+            shown,
+            f"no article in the page ({words} words of main text found, at least "
+            f"{MIN_HTML_WORDS} needed; a cover, consent or script-only page?)",
+        )
+    if title and paragraphs[0] != title:
+        paragraphs.insert(0, title)
+    text = "\n\n".join(paragraphs)
+    if len(text) > MAX_CHARS:
+        raise IngestError(shown, _too_large(f"{len(text):,} characters"))
+    article = parse_article(
+        text, source_path=source_path, decoded_with_replacement=decoded_with_replacement
+    )
+    saved_from = _SAVED_FROM_RE.search(html[:_SNIFF_BYTES])
+    return replace(
+        article,
+        title=title or article.title,
+        outlet=_one_line(document.sitename) or article.outlet,
+        byline=_authors(document.author) or article.byline,
+        published=_iso_day(document.date) or article.published,
+        url=url
+        or _one_line(document.url)
+        or (saved_from.group(1) if saved_from else "")
+        or article.url,
     )

@@ -1,16 +1,26 @@
-"""Rich tables for the command line. Every cell of untrusted text goes in as a plain `Text`."""
+"""Reports: Rich tables for the terminal, Markdown and HTML files.
+
+Every cell of untrusted text goes into a table as a plain `Text`; into Markdown and HTML
+only made printable and escaped.
+"""
 
 from __future__ import annotations
 
+import html
+import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from annotator.model import Article, Sentence
+from annotator.export import sentence_number
+from annotator.model import Article, Discrepancy, Sentence
 from annotator.sanitize import printable
 from annotator.service import ArticleSummary, Service
 
@@ -109,3 +119,363 @@ def print_claims(rows: Sequence[dict[str, Any]]) -> None:
             _cell(row["updated_at"]),
         )
     _console().print(table)
+
+
+# --- Markdown and HTML reports -------------------------------------------------------------------
+# Deterministic (no clock, no paths) so they can be compared byte for byte. Every untrusted
+# string is first made printable, then escaped for the target format.
+
+VERDICT_NAMES = ("confirmed", "disputed", "unverified")
+VERDICT_COLOURS = {"confirmed": "#2e7d32", "disputed": "#c62828", "unverified": "#b26a00"}
+TOP_ENTITIES = 10
+MD_BAR_WIDTH = 30
+SVG_BAR_WIDTH = 360
+SVG_LABEL_CHARS = 28  # longer outlet names are cut in the chart
+
+
+@dataclass(frozen=True, slots=True)
+class OutletVerdicts:
+    """The verdicts given to the claims of one outlet's articles."""
+
+    outlet: str
+    articles: int
+    confirmed: int = 0
+    disputed: int = 0
+    unverified: int = 0
+
+    def count(self, verdict: str) -> int:
+        return int(getattr(self, verdict))
+
+    @property
+    def total(self) -> int:
+        return self.confirmed + self.disputed + self.unverified
+
+
+@dataclass(frozen=True, slots=True)
+class EntityCount:
+    """A named entity as written, its label, and how often / in how many articles."""
+
+    text: str
+    label: str
+    mentions: int
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLine:
+    """One claim as the report lists it."""
+
+    outlet: str
+    sentence: int
+    verdict: str
+    text: str
+    note: str
+    evidence_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything the Markdown and HTML reports show.
+
+    `discrepancies` is None while cross-article comparison is not computed; the reports
+    then say so rather than claim there are none.
+    """
+
+    articles: list[ArticleSummary]
+    outlets: list[OutletVerdicts]
+    claims: list[ClaimLine]
+    entities: list[EntityCount]
+    discrepancies: list[Discrepancy] | None = None
+    outlet_of: dict[str, str] = field(default_factory=dict)  # article id -> outlet shown
+
+
+def report_data(service: Service) -> ReportData:
+    """Gather the report from the service (reads only)."""
+    summaries = service.summaries()
+    outlet_of = {s.article.id: _source(s.article) for s in summaries}
+    outlets: dict[str, OutletVerdicts] = {}
+    for s in summaries:
+        name = outlet_of[s.article.id]
+        old = outlets.get(name) or OutletVerdicts(name, 0)
+        outlets[name] = OutletVerdicts(
+            name,
+            old.articles + 1,
+            old.confirmed + s.confirmed,
+            old.disputed + s.disputed,
+            old.unverified + s.unverified,
+        )
+    mentions: Counter[tuple[str, str]] = Counter()
+    spread: dict[tuple[str, str], set[str]] = {}
+    sentences: dict[str, list[Sentence]] = {}
+    for s in summaries:
+        sentences[s.article.id] = service.sentences(s.article.id)
+        for sentence in sentences[s.article.id]:
+            for entity in sentence.entities:
+                key = (entity.text, entity.label)
+                mentions[key] += 1
+                spread.setdefault(key, set()).add(s.article.id)
+    ranked = sorted(mentions.items(), key=lambda item: (-item[1], item[0]))[:TOP_ENTITIES]
+    claims = [
+        ClaimLine(
+            outlet=outlet_of.get(claim.article_id, claim.article_id[:12]),
+            sentence=sentence_number(sentences.get(claim.article_id, []), claim.start),
+            verdict=claim.verdict.value if claim.verdict else "",
+            text=claim.quote,
+            note=claim.note,
+            evidence_url=claim.evidence_url,
+        )
+        for claim in service.claims()
+    ]
+    return ReportData(
+        articles=summaries,
+        outlets=list(outlets.values()),
+        claims=claims,
+        entities=[EntityCount(t, label, n, len(spread[(t, label)])) for (t, label), n in ranked],
+        discrepancies=None,  # cross-article comparison (SPEC §4.5) is not computed yet
+        outlet_of=outlet_of,
+    )
+
+
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(value: object, *, single_line: bool = False) -> str:
+    """`printable`, and bidi controls shown as ``⟦U+202E⟧`` (as ingest shows them)."""
+    text = printable(str(value), single_line=single_line)
+    return _BIDI_CONTROLS.sub(lambda match: f"⟦U+{ord(match.group()):04X}⟧", text)
+
+
+def _md(value: object) -> str:
+    """Untrusted text for a Markdown table cell or line: one line, no markup, no HTML."""
+    text = _visible(value, single_line=True)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]|~!#])", r"\\\1", text)
+
+
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def _bar_length(count: int, largest: int, width: int) -> int:
+    if count <= 0 or largest <= 0:
+        return 0
+    return max(1, round(count / largest * width))
+
+
+def _text_bars(outlets: Sequence[OutletVerdicts]) -> list[str]:
+    """Verdict bars per outlet as plain text lines (for a fenced code block)."""
+    largest = max((o.count(v) for o in outlets for v in VERDICT_NAMES), default=0)
+    names = [_visible(o.outlet, single_line=True) for o in outlets]
+    width = max((cell_len(name) for name in names), default=0)
+    lines: list[str] = []
+    for name, outlet in zip(names, outlets, strict=True):
+        for index, verdict in enumerate(VERDICT_NAMES):
+            label = name if index == 0 else ""
+            count = outlet.count(verdict)
+            bar = "█" * _bar_length(count, largest, MD_BAR_WIDTH)
+            padding = " " * (width - cell_len(label))
+            lines.append(f"{label}{padding}  {verdict:<10} {bar} {count}".rstrip())
+    return lines
+
+
+def _fence(lines: Sequence[str]) -> str:
+    """A backtick fence longer than any backtick run in `lines`."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def render_markdown(data: ReportData) -> str:
+    """The report as GitHub-flavoured Markdown."""
+    out = ["# Fact-check report", ""]
+    out += ["## Verdicts per outlet", ""]
+    out += _md_table(
+        ["outlet", "articles", *VERDICT_NAMES, "claims"],
+        [
+            [o.outlet, o.articles, o.confirmed, o.disputed, o.unverified, o.total]
+            for o in data.outlets
+        ],
+    )
+    bars = _text_bars(data.outlets)
+    fence = _fence(bars)
+    out += ["", fence + "text", *bars, fence, ""]
+    out += ["## Discrepancies", ""]
+    if data.discrepancies is None:
+        out += ["Not computed: cross-article comparison is not available in this version.", ""]
+    elif not data.discrepancies:
+        out += ["None found between aligned sentences.", ""]
+    else:
+        out += _md_table(
+            ["kind", "outlet A", "reading A", "outlet B", "reading B", "why"],
+            [
+                [
+                    d.kind,
+                    data.outlet_of.get(d.article_a, d.article_a[:12]),
+                    d.reading_a,
+                    data.outlet_of.get(d.article_b, d.article_b[:12]),
+                    d.reading_b,
+                    d.explanation,
+                ]
+                for d in data.discrepancies
+            ],
+        )
+        out.append("")
+    out += ["## Claims", ""]
+    if data.claims:
+        out += _md_table(
+            ["outlet", "N", "verdict", "claim", "note", "evidence"],
+            [
+                [c.outlet, c.sentence, c.verdict, c.text, c.note, c.evidence_url]
+                for c in data.claims
+            ],
+        )
+    else:
+        out.append("No claims tagged yet.")
+    out += ["", "## Most-cited entities", ""]
+    if data.entities:
+        out += _md_table(
+            ["entity", "label", "mentions", "articles"],
+            [[e.text, e.label, e.mentions, e.articles] for e in data.entities],
+        )
+    else:
+        out.append("No entities found yet (the NLP model has not analysed the articles).")
+    return "\n".join(out) + "\n"
+
+
+def _h(value: object) -> str:
+    """Untrusted text for HTML: controls made visible, then escaped (quotes too)."""
+    return html.escape(_visible(value), quote=True)
+
+
+def _html_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    lines = ["<table>", "<thead><tr>" + "".join(f"<th>{_h(h)}</th>" for h in headers) + "</tr>"]
+    lines.append("</thead><tbody>")
+    for row in rows:
+        cells = "".join(
+            f'<td class="num">{_h(c)}</td>' if isinstance(c, int) else f"<td>{_h(c)}</td>"
+            for c in row
+        )
+        lines.append(f"<tr>{cells}</tr>")
+    lines.append("</tbody></table>")
+    return lines
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` on one line, cut to `limit` characters with "…" (the tables show it whole)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def _svg_bars(outlets: Sequence[OutletVerdicts]) -> list[str]:
+    """A stacked horizontal bar per outlet, inline SVG, with a title on every segment."""
+    largest = max((o.total for o in outlets), default=0)
+    label_width, row, left = 200, 28, 210
+    height = row * max(1, len(outlets)) + 8
+    width = left + SVG_BAR_WIDTH + 60
+    lines = [
+        f'<svg class="bars" role="img" aria-labelledby="bars-title" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}">',
+        '<title id="bars-title">Verdicts per outlet</title>',
+    ]
+    for index, outlet in enumerate(outlets):
+        y = 4 + index * row
+        lines.append(
+            f'<text x="{label_width}" y="{y + 17}" text-anchor="end">'
+            f"{_h(_clip(outlet.outlet, SVG_LABEL_CHARS))}</text>"
+        )
+        x = left
+        for verdict in VERDICT_NAMES:
+            count = outlet.count(verdict)
+            length = _bar_length(count, largest, SVG_BAR_WIDTH) if largest else 0
+            if length:
+                lines.append(
+                    f'<rect x="{x}" y="{y}" width="{length}" height="22" '
+                    f'fill="{VERDICT_COLOURS[verdict]}"><title>{verdict}: {count}</title></rect>'
+                )
+            x += length
+        lines.append(f'<text x="{x + 6}" y="{y + 17}">{outlet.total}</text>')
+    lines.append("</svg>")
+    return lines
+
+
+_HTML_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
+td.num { text-align: right; }
+.legend span { display: inline-block; margin-right: 1rem; }
+.swatch { display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.3rem; }
+svg.bars text { font-size: 13px; fill: #222; }
+""".strip()
+
+
+def render_html(data: ReportData) -> str:
+    """The report as one self-contained HTML page (inline CSS and SVG, no script)."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        "<title>Fact-check report</title>",
+        f"<style>\n{_HTML_STYLE}\n</style>",
+        "</head>",
+        "<body>",
+        "<h1>Fact-check report</h1>",
+        "<h2>Verdicts per outlet</h2>",
+    ]
+    out += _html_table(
+        ["outlet", "articles", *VERDICT_NAMES, "claims"],
+        [
+            [o.outlet, o.articles, o.confirmed, o.disputed, o.unverified, o.total]
+            for o in data.outlets
+        ],
+    )
+    legend = "".join(
+        f'<span><span class="swatch" style="background:{VERDICT_COLOURS[v]}"></span>{v}</span>'
+        for v in VERDICT_NAMES
+    )
+    out += [f'<p class="legend">{legend}</p>', *_svg_bars(data.outlets)]
+    out.append("<h2>Discrepancies</h2>")
+    if data.discrepancies is None:
+        out.append(
+            "<p>Not computed: cross-article comparison is not available in this version.</p>"
+        )
+    elif not data.discrepancies:
+        out.append("<p>None found between aligned sentences.</p>")
+    else:
+        out += _html_table(
+            ["kind", "outlet A", "reading A", "outlet B", "reading B", "why"],
+            [
+                [
+                    d.kind,
+                    data.outlet_of.get(d.article_a, d.article_a[:12]),
+                    d.reading_a,
+                    data.outlet_of.get(d.article_b, d.article_b[:12]),
+                    d.reading_b,
+                    d.explanation,
+                ]
+                for d in data.discrepancies
+            ],
+        )
+    out.append("<h2>Claims</h2>")
+    if data.claims:
+        out += _html_table(
+            ["outlet", "N", "verdict", "claim", "note", "evidence"],
+            [
+                [c.outlet, c.sentence, c.verdict, c.text, c.note, c.evidence_url]
+                for c in data.claims
+            ],
+        )
+    else:
+        out.append("<p>No claims tagged yet.</p>")
+    out.append("<h2>Most-cited entities</h2>")
+    if data.entities:
+        out += _html_table(
+            ["entity", "label", "mentions", "articles"],
+            [[e.text, e.label, e.mentions, e.articles] for e in data.entities],
+        )
+    else:
+        out.append("<p>No entities found yet (the NLP model has not analysed the articles).</p>")
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"

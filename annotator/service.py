@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
 from annotator import export, ingest
+from annotator.export import ClaimRecord, PublishOptions
 from annotator.model import Annotation, Article, Claim, NlpResult, Sentence, Verdict
 from annotator.nlp import Analyzer, split_sentences
+from annotator.sanitize import printable
 from annotator.store import SearchHit, Store, StoreError, utc_now
 
 ANCHOR_CONTEXT = 32  # characters of prefix/suffix kept to re-anchor a claim
+EXPORT_FORMATS = export.EXPORT_FORMATS  # what `Service.export` writes: csv, jsonl, claimreview, w3c
 
 
 class ServiceError(Exception):
@@ -29,6 +32,23 @@ class OpenReport:
     articles: list[Article] = field(default_factory=list)
     added: list[Article] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What importing annotations did. With `errors` (malformed lines) nothing was written."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0  # the same verdict, note and evidence were already here
+    kept: int = 0  # differed, but the copy here was as new or newer
+    reanchored: int = 0  # placed by quote + context at other offsets or in another version
+    skipped: list[str] = field(default_factory=list)  # one line per claim not placed
+    errors: list[str] = field(default_factory=list)  # one line per malformed line
+
+    @property
+    def ok(self) -> bool:
+        return not self.skipped and not self.errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +106,16 @@ class Service:
     # -- opening a story --
 
     def open_paths(self, paths: Sequence[str | Path]) -> OpenReport:
-        """Ingest new files (from the NLP cache when it has them); known articles are reused."""
-        files, errors = ingest.collect_paths(paths)
+        """Ingest new files and http(s) URLs (NLP from the cache when it has them).
+
+        Known articles are reused; each source that fails gives one line in `errors`.
+        """
+        files, errors = ingest.collect_sources(paths)
         report = OpenReport(errors=list(errors))
         seen: set[str] = set()
         for path in files:
             try:
-                article = ingest.read_article(path)
+                article = ingest.read_source(path)
             except ingest.IngestError as error:
                 report.errors.append(str(error))
                 continue
@@ -328,13 +351,144 @@ class Service:
             rows.append(export.claim_row(claim, article, sentences[claim.article_id]))
         return rows
 
-    def export(self, fmt: str, stream: IO[str]) -> int:
-        """Write every claim in `fmt` to `stream`; returns how many claims were written."""
-        if fmt != "csv":
-            raise ServiceError(f"export format {fmt!r} is not supported yet (csv)")
-        rows = self.export_rows()
-        export.write_csv(rows, stream)
-        return len(rows)
+    def export_items(self, *, include_empty: bool = False) -> list[tuple[Claim, Article]]:
+        """Every claim with its article, in article order (`include_empty`: cleared ones too)."""
+        articles = {a.id: a for a in self.store.articles()}
+        return [
+            (claim, articles[claim.article_id])
+            for claim in self.store.claims(include_empty=include_empty)
+        ]
+
+    def export(self, fmt: str, stream: IO[str], *, options: PublishOptions | None = None) -> int:
+        """Write the claims in `fmt` (one of `EXPORT_FORMATS`) to `stream`; returns how many.
+
+        csv, w3c: every claim that carries something; jsonl: every claim, cleared ones
+        too (lossless); claimreview: the claims with a verdict, published as `options`
+        say (see `export.PublishOptions`).
+        """
+        if fmt == "csv":
+            rows = self.export_rows()
+            export.write_csv(rows, stream)
+            return len(rows)
+        if fmt == "jsonl":
+            return export.write_jsonl(self.export_items(include_empty=True), stream)
+        if fmt == "claimreview":
+            reviewed = [item for item in self.export_items() if item[0].verdict is not None]
+            groups = export.group_claims(reviewed)
+            return export.write_claimreview(groups, options or PublishOptions(), stream)
+        if fmt == "w3c":
+            return export.write_w3c(self.export_items(), stream)
+        names = ", ".join(EXPORT_FORMATS)
+        raise ServiceError(f"unknown export format {fmt!r}; use one of {names}")
+
+    def export_to_file(
+        self, fmt: str, path: str | Path, *, options: PublishOptions | None = None
+    ) -> int:
+        """`export` to a file, atomically: on any failure the file is left as it was."""
+        try:
+            return export.write_atomically(
+                path, lambda stream: self.export(fmt, stream, options=options)
+            )
+        except OSError as error:
+            reason = (error.strerror or type(error).__name__).lower()
+            shown = printable(str(path), single_line=True)
+            raise ServiceError(f"{shown}: cannot write ({reason}); nothing was written") from error
+
+    # -- importing annotations --
+
+    def import_annotations(self, lines: Iterable[bytes | str]) -> ImportReport:
+        """Merge a JSON Lines export (`export.write_jsonl`) into the database.
+
+        Every line is checked first: if any is malformed, nothing is written and the
+        report's `errors` name each bad line. Then each claim is placed: in its own
+        article when that is here (its offsets checked, re-anchored by quote + context if
+        they moved), else in another version of it (same URL, file name or title) by
+        quote + context, under the claim id that span has here; claims that cannot be
+        placed are `skipped`, one line each. The rest is merged by claim id in one
+        transaction (`Store.merge_claims`): no duplicates, the later `updated_at` wins,
+        every change audited with action "import".
+        """
+        records, errors = export.read_jsonl(lines)
+        for record in records:
+            url = record.claim.evidence_url
+            if url and evidence_url_problem(url):
+                errors.append(f"line {record.line}: evidence_url: {evidence_url_problem(url)}")
+        if errors:
+            return ImportReport(errors=sorted(errors, key=_line_number))
+        articles = self.store.articles()
+        by_id = {a.id: a for a in articles}
+        placed: list[Claim] = []
+        skipped: list[str] = []
+        moved = 0
+        for record in records:
+            claim, problem = self._place(record, by_id, articles)
+            if claim is None:
+                skipped.append(f"line {record.line}: claim {record.claim.id}: {problem}")
+                continue
+            moved += claim.id != record.claim.id or claim.start != record.claim.start
+            placed.append(claim)
+        outcome = self.store.merge_claims(placed, user=self.user, at=self.clock())
+        return ImportReport(
+            added=len(outcome.added),
+            updated=len(outcome.updated),
+            unchanged=len(outcome.unchanged),
+            kept=len(outcome.kept),
+            reanchored=moved,
+            skipped=skipped,
+        )
+
+    def _place(
+        self,
+        record: ClaimRecord,
+        by_id: dict[str, Article],
+        articles: Sequence[Article],
+    ) -> tuple[Claim | None, str]:
+        """The claim as it goes into this database, or None and why it cannot."""
+        claim, ref = record.claim, record.article
+        article = by_id.get(claim.article_id)
+        if article is not None:
+            if article.text[claim.start : claim.end] == claim.quote:
+                return claim, ""
+            found = export.find_anchor(article.text, claim.quote, claim.prefix, claim.suffix)
+            if found is None:
+                return None, f"its quote is not in article {article.short_id} (nor at its offsets)"
+            return _anchored(claim, article, found), ""
+        versions = [
+            a
+            for a in articles
+            if (ref.url and a.url == ref.url)
+            or (ref.source and Path(a.source_path).name == ref.source)
+            or (ref.title and a.title == ref.title)
+        ]
+        for version in versions:
+            found = export.find_anchor(version.text, claim.quote, claim.prefix, claim.suffix)
+            if found is not None:
+                return _anchored(claim, version, found), ""
+        reason = f"article {claim.article_id[:12]} is not in the database"
+        if versions:
+            reason += f", and its quote is not (or not only once) in the {len(versions)} "
+            reason += "other version" + ("s" if len(versions) > 1 else "") + " of it"
+        return None, reason
+
+
+def _anchored(claim: Claim, article: Article, span: tuple[int, int]) -> Claim:
+    """`claim` moved to `span` of `article`, with fresh context and the id that span has."""
+    start, end = span
+    return replace(
+        claim,
+        id=claim_id_for(article.id, start, end),
+        article_id=article.id,
+        start=start,
+        end=end,
+        prefix=article.text[max(0, start - ANCHOR_CONTEXT) : start],
+        suffix=article.text[end : end + ANCHOR_CONTEXT],
+    )
+
+
+def _line_number(message: str) -> int:
+    """The N of a "line N: ..." message (for sorting)."""
+    number = message.removeprefix("line ").partition(":")[0]
+    return int(number) if number.isdigit() else 0
 
 
 def evidence_url_problem(url: str) -> str:

@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,36 @@ from annotator.model import Annotation, Article, Claim, Entity, NlpResult, Sente
 
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def wal_reset_bug(version: str = sqlite3.sqlite_version) -> bool:
+    """Whether this SQLite has the WAL-reset bug that can corrupt a database when several
+    connections write at once: every release before 3.51.3 except the fixed backports
+    3.44.6 (3.44 branch) and 3.50.7 (3.50 branch)."""
+    parts = tuple(int(p) for p in version.split(".")[:3])
+    release = parts + (0,) * (3 - len(parts))
+    if release >= (3, 51, 3):
+        return False
+    if (3, 44, 6) <= release < (3, 45, 0) or (3, 50, 7) <= release < (3, 51, 0):
+        return False
+    return True
+
+
+def journal_mode_for(version: str = sqlite3.sqlite_version) -> str:
+    """WAL where it is safe; the rollback journal (DELETE) where the WAL-reset bug lives."""
+    return "DELETE" if wal_reset_bug(version) else "WAL"
+
+
+def sqlite_status() -> str:
+    """One line for `annotator report`: the SQLite in use and the journal mode chosen."""
+    version = sqlite3.sqlite_version
+    if wal_reset_bug(version):
+        return (
+            f"SQLite {version} has the WAL-reset bug (fixed in 3.51.3): using the rollback "
+            "journal instead of WAL, safe with several writers"
+        )
+    return f"SQLite {version}: WAL journal"
+
 
 migrations = Migrations("annotator")
 
@@ -55,6 +85,16 @@ class SearchHit:
     start: int
     end: int
     snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class MergeOutcome:
+    """What `Store.merge_claims` did with each incoming claim, by claim id."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # the same verdict, note and evidence
+    kept: list[str] = field(default_factory=list)  # differs, but the stored copy is as new
 
 
 # --- migrations --------------------------------------------------------------------------------
@@ -160,6 +200,15 @@ def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def _moment(timestamp: str) -> datetime:
+    """An ISO 8601 time as aware UTC (no zone = UTC), for ordering; unparsable sorts first."""
+    try:
+        moment = datetime.fromisoformat(timestamp)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _split_model_key(key: str) -> tuple[str, str]:
     name, _, version = key.partition("@")
     return name, version
@@ -219,6 +268,7 @@ class Store:
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
+        self.journal_mode = journal_mode_for()
         self._lock = threading.RLock()
         self._check_file()
         try:
@@ -279,9 +329,10 @@ class Store:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.conn.execute("PRAGMA foreign_keys = ON")
         if not self.in_memory:
-            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreError(f"{self.path}: cannot switch to WAL journal (got {mode})")
+            wanted = self.journal_mode
+            mode = self.conn.execute(f"PRAGMA journal_mode = {wanted}").fetchone()[0]
+            if str(mode).lower() != wanted.lower():
+                raise StoreError(f"{self.path}: cannot switch to {wanted} journal (got {mode})")
             # FULL: a commit reported to the user survives power loss too.
             self.conn.execute("PRAGMA synchronous = FULL")
 
@@ -497,9 +548,17 @@ class Store:
 
     # -- claims and their audit trail --
 
-    def claims(self, article_id: str | None = None) -> list[Claim]:
-        """Claims that carry something (a verdict, a note or evidence), in article order."""
-        where = "WHERE (verdict IS NOT NULL OR note != '' OR evidence_url != '')"
+    def claims(self, article_id: str | None = None, *, include_empty: bool = False) -> list[Claim]:
+        """Claims that carry something (a verdict, a note or evidence), in article order.
+
+        With `include_empty`, also claims whose fields were all cleared (a lossless export
+        needs them: a clear is a change that must win over an older verdict elsewhere).
+        """
+        where = (
+            "WHERE 1 = 1"
+            if include_empty
+            else "WHERE (verdict IS NOT NULL OR note != '' OR evidence_url != '')"
+        )
         params: tuple[str, ...] = ()
         if article_id is not None:
             where += " AND article_id = ?"
@@ -581,6 +640,89 @@ class Store:
                 ],
             )
         return stored
+
+    def merge_claims(
+        self, claims: Sequence[Claim], *, user: str, at: str, action: str = "import"
+    ) -> MergeOutcome:
+        """Merge claims from elsewhere by id, all in one transaction (all or nothing).
+
+        A claim not stored yet is inserted as it is (annotator, times and version kept).
+        A stored claim takes the incoming verdict, note, evidence, annotator and
+        `updated_at` only when the incoming `updated_at` is later and one of those
+        fields differs; its version then moves past both. Every change writes one audit
+        row per changed field, with `action`, `user` and `at`. The articles must exist.
+        """
+        outcome = MergeOutcome()
+        with self.write() as conn:
+            for claim in claims:
+                row = conn.execute("SELECT * FROM claims WHERE id = ?", (claim.id,)).fetchone()
+                before = _claim_from_row(row) if row else None
+                changed = [
+                    f for f in AUDITED_FIELDS if _field_text(before, f) != _field_text(claim, f)
+                ]
+                verdict = claim.verdict.value if claim.verdict else None
+                if before is None:
+                    conn.execute(
+                        'INSERT INTO claims (id, article_id, start, "end", quote, prefix, suffix, '
+                        "verdict, note, evidence_url, annotator, created_at, updated_at, version) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            claim.id,
+                            claim.article_id,
+                            claim.start,
+                            claim.end,
+                            claim.quote,
+                            claim.prefix,
+                            claim.suffix,
+                            verdict,
+                            claim.note,
+                            claim.evidence_url,
+                            claim.annotator,
+                            claim.created_at,
+                            claim.updated_at,
+                            claim.version,
+                        ),
+                    )
+                    outcome.added.append(claim.id)
+                    changed = changed or ["verdict"]
+                elif not changed:
+                    outcome.unchanged.append(claim.id)
+                    continue
+                elif _moment(claim.updated_at) <= _moment(before.updated_at):
+                    outcome.kept.append(claim.id)
+                    continue
+                else:
+                    conn.execute(
+                        "UPDATE claims SET verdict = ?, note = ?, evidence_url = ?, annotator = ?, "
+                        "updated_at = ?, version = ? WHERE id = ?",
+                        (
+                            verdict,
+                            claim.note,
+                            claim.evidence_url,
+                            claim.annotator,
+                            claim.updated_at,
+                            max(before.version + 1, claim.version),
+                            claim.id,
+                        ),
+                    )
+                    outcome.updated.append(claim.id)
+                conn.executemany(
+                    "INSERT INTO audit (claim_id, at, user, action, field, old, new) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            claim.id,
+                            at,
+                            user,
+                            action,
+                            f,
+                            _field_text(before, f),
+                            _field_text(claim, f),
+                        )
+                        for f in changed
+                    ],
+                )
+        return outcome
 
     def history(self, claim_id: str) -> list[Annotation]:
         """The audit trail of one claim, oldest first."""

@@ -14,7 +14,9 @@ from annotator.store import (
     NewerSchemaError,
     Store,
     StoreError,
+    journal_mode_for,
     migrations,
+    wal_reset_bug,
 )
 
 TEXT = "Aleppo was hit on Friday.\nSome 200 people died."
@@ -49,7 +51,7 @@ def store(tmp_path: Path) -> Store:
 def test_pragmas_and_schema(tmp_path: Path) -> None:
     store = Store(tmp_path / "a.db")
     conn = store.conn
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == journal_mode_for().lower()
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     assert store.schema_version() == SCHEMA_VERSION == 2
@@ -214,3 +216,16 @@ def test_two_connections_see_each_others_writes(tmp_path: Path) -> None:
     one.save_claim(_claim(), user="ann", action="tag", at="t1")
     assert two.data_version() != version
     assert two.claim("c1").verdict is Verdict.DISPUTED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("version", "affected"),
+    [
+        ("3.40.1", True), ("3.44.5", True), ("3.44.6", False), ("3.45.0", True),
+        ("3.50.6", True), ("3.50.7", False), ("3.51.1", True), ("3.51.2", True),
+        ("3.51.3", False), ("3.52.0", False), ("4.0", False),
+    ],
+)  # fmt: skip
+def test_wal_reset_bug_versions(version: str, affected: bool) -> None:
+    assert wal_reset_bug(version) is affected
+    assert journal_mode_for(version) == ("DELETE" if affected else "WAL")
