@@ -1,0 +1,1 @@
+"""The terminal reader and annotator (Textual). Only this package imports Textual."""

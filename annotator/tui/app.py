@@ -1,0 +1,110 @@
+"""The Textual application: themes, app-wide keys, and the entry point the CLI calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from rich.console import RenderableType
+from textual.app import App
+from textual.binding import Binding, BindingsMap, BindingType
+from textual.events import DescendantFocus
+from textual.screen import Screen
+
+import annotator
+from annotator.service import Service
+from annotator.tui.commands import AnnotatorCommands
+from annotator.tui.screens.main import MainScreen
+from annotator.tui.themes import DARK, LIGHT, THEMES, VARIABLE_DEFAULTS
+
+
+def stylesheet_path() -> Path:
+    """The stylesheet: inside the package when installed from a wheel, else the repository's."""
+    packaged = Path(annotator.__file__).resolve().parent / "styles.tcss"
+    if packaged.exists():
+        return packaged
+    return packaged.parent.parent / "styles.tcss"
+
+
+class AnnotatorApp(App[int]):
+    """Read several outlets' reports of one story side by side and tag their claims."""
+
+    TITLE = "annotator"
+    CSS_PATH = stylesheet_path()
+    COMMANDS = App.COMMANDS | {AnnotatorCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+t", "toggle_theme", "Light/dark theme", id="app.toggle_theme", show=False),
+    ]
+
+    APP_ACTIONS: ClassVar[frozenset[str]] = frozenset({"toggle_theme", "command_palette"})
+    """Actions that run on the app (the others run on the main screen)."""
+
+    def __init__(
+        self,
+        service: Service,
+        paths: Sequence[str | Path] = (),
+        *,
+        analyse: bool = True,
+        theme: str = DARK,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.paths = tuple(str(path) for path in paths)
+        self.analyse = analyse
+        self.quitting = False
+        for each in THEMES:
+            self.register_theme(each)
+        self.theme = theme
+
+    def exit(
+        self, result: int | None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        # Keys typed after quitting must not open dialogs on a closing app.
+        self.quitting = True
+        super().exit(result, return_code, message)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(self.service, self.paths, analyse=self.analyse)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        # No blinking cursor anywhere: calmer, and snapshots stay deterministic.
+        widget = event.widget
+        if getattr(widget, "cursor_blink", False):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+
+    def action_toggle_theme(self) -> None:
+        """Switch between the light and the dark theme."""
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def help_bindings(self) -> list[tuple[str, Binding]]:
+        """(key, binding) of every key the reader has, for the help screen and the palette."""
+        palette = Binding(
+            self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette", id="app.palette"
+        )
+        bindings = BindingsMap([*MainScreen.BINDINGS, *self.BINDINGS, palette])
+        return list(bindings)
+
+
+def make_app(
+    service: Service,
+    paths: Sequence[str | Path] = (),
+    *,
+    analyse: bool = True,
+    theme: str = DARK,
+) -> AnnotatorApp:
+    """The app over `service` (tests build the service over a tmp_path store and a fake NLP)."""
+    return AnnotatorApp(service, paths, analyse=analyse, theme=theme)
+
+
+def run_app(service: Service, paths: Sequence[str | Path]) -> int:
+    """Run the reader until the user quits; the exit code for the console script."""
+    app = make_app(service, paths)
+    result = app.run()
+    if app.return_code:
+        return app.return_code
+    return result or 0

@@ -1,0 +1,537 @@
+"""One article as a scrollable column of wrapped sentences, drawn with Textual's line API.
+
+Only the visible lines are rendered. Wrapping is computed once per width; the rendered
+lines of each sentence are cached and a change to one claim (a tag, the cursor) repaints
+that sentence alone. Text is never parsed as markup: segments are built from plain strings
+that `annotator.sanitize.printable` has made safe.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from annotator.model import Article, Claim, Sentence, Verdict
+from annotator.tui.widgets.palette import EntityPalette
+from annotator.tui.widgets.text_layout import (
+    SafeSentence,
+    paragraph_starts,
+    safe_sentence,
+    wrap_spans,
+)
+
+FILTERS = ("all", "tagged", "untagged", "disputed")
+"""The sentence filters `f` cycles through, in order."""
+
+GUTTER = 2  # the verdict mark and a space
+BLANK = -1  # a line between paragraphs
+EMPTY = -2  # the line that says the filter hides everything
+
+
+def filter_shows(mode: str, claim: Claim | None) -> bool:
+    """Whether a sentence whose claim is `claim` is shown under the filter `mode`."""
+    verdict = claim.verdict if claim is not None else None
+    if mode == "tagged":
+        return verdict is not None
+    if mode == "untagged":
+        return verdict is None
+    if mode == "disputed":
+        return verdict is Verdict.DISPUTED
+    return True
+
+
+def blank_claim(article: Article, sentence: Sentence) -> Claim:
+    """A claim on the whole sentence that exists only on screen (never stored)."""
+    return Claim(
+        id="", article_id=article.id, start=sentence.start, end=sentence.end, quote=sentence.text
+    )
+
+
+class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
+    """An article's sentences with a sentence cursor, verdict gutter and entity colours.
+
+    Keys are bound on the main screen, which calls the cursor methods here; the column
+    reports cursor moves with `CursorMoved`.
+    """
+
+    ALLOW_SELECT = False
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "article-column--cursor",
+        "article-column--cursor-blurred",
+        "article-column--confirmed",
+        "article-column--disputed",
+        "article-column--unverified",
+        "article-column--mark-confirmed",
+        "article-column--mark-disputed",
+        "article-column--mark-unverified",
+        "article-column--unsaved",
+        "article-column--empty",
+    }
+
+    DEFAULT_CSS = """
+    ArticleColumn {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: scroll;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+        color: $foreground;
+    }
+    ArticleColumn > .article-column--cursor { background: $sentence-cursor; }
+    ArticleColumn > .article-column--cursor-blurred { background: $sentence-cursor-blurred; }
+    ArticleColumn > .article-column--confirmed { background: $verdict-confirmed-tint; }
+    ArticleColumn > .article-column--disputed { background: $verdict-disputed-tint; }
+    ArticleColumn > .article-column--unverified { background: $verdict-unverified-tint; }
+    ArticleColumn > .article-column--mark-confirmed { color: $verdict-confirmed; text-style: bold; }
+    ArticleColumn > .article-column--mark-disputed { color: $verdict-disputed; text-style: bold; }
+    ArticleColumn > .article-column--mark-unverified {
+        color: $verdict-unverified;
+        text-style: bold;
+    }
+    ArticleColumn > .article-column--unsaved { color: $unsaved; text-style: bold reverse; }
+    ArticleColumn > .article-column--empty { color: $text-muted; text-style: italic; }
+    """
+
+    filter_mode: var[str] = var("all")
+    highlight: var[bool] = var(True)
+    hidden_labels: var[frozenset[str]] = var(frozenset())
+
+    @dataclass
+    class CursorMoved(Message):
+        """The sentence under the cursor changed (or its claim did)."""
+
+        column: ArticleColumn
+
+        @property
+        def control(self) -> ArticleColumn:
+            return self.column
+
+    def __init__(
+        self,
+        article: Article,
+        sentences: Sequence[Sentence],
+        claims: Iterable[Claim] = (),
+        *,
+        number: int = 1,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.article = article
+        self.number = number
+        self.cursor = 0
+        self._palette = EntityPalette()
+        self._claims: dict[int, Claim] = {}
+        self._unsaved: dict[int, Claim] = {}
+        self._errors: dict[int, str] = {}
+        self._wraps: dict[int, list[tuple[int, int]]] = {}
+        self._strips: dict[int, list[Strip]] = {}
+        self._text_width = 0
+        self._line_width = 0
+        self._visible: list[int] = []
+        self._position: dict[int, int] = {}
+        self._first_line: list[int] = []
+        self._line_owner: list[int] = []
+        self._line_part: list[int] = []
+        self._load(sentences)
+        for claim in claims:
+            index = self.sentence_index_at(claim.start)
+            if index is not None:
+                self._claims[index] = claim
+        self._relayout()
+
+    # -- data --
+
+    def _load(self, sentences: Sequence[Sentence]) -> None:
+        self._sentences = list(sentences)
+        self._starts = [s.start for s in self._sentences]
+        self._safe: list[SafeSentence] = [safe_sentence(s) for s in self._sentences]
+        self._paragraphs = paragraph_starts(self.article.text, self._sentences)
+        self._wraps.clear()
+        self._strips.clear()
+
+    @property
+    def sentences(self) -> Sequence[Sentence]:
+        return self._sentences
+
+    def set_sentences(self, sentences: Sequence[Sentence], claims: Iterable[Claim]) -> None:
+        """Replace the sentences (e.g. after the model has run), keeping the cursor's place."""
+        offset = self._sentences[self.cursor].start if self._sentences else 0
+        unsaved = [(claim, self._errors.get(index, "")) for index, claim in self._unsaved.items()]
+        self._load(sentences)
+        self._claims.clear()
+        self._unsaved.clear()
+        self._errors.clear()
+        for claim in claims:
+            index = self.sentence_index_at(claim.start)
+            if index is not None:
+                self._claims[index] = claim
+        for claim, error in unsaved:  # still not saved: keep showing it so
+            index = self.sentence_index_at(claim.start)
+            if index is not None:
+                self._unsaved[index] = claim
+                self._errors[index] = error
+        self.cursor = self.sentence_index_at(offset) or 0
+        self._relayout()
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.CursorMoved(self))
+
+    def sentence_index_at(self, offset: int) -> int | None:
+        """The index of the sentence holding character `offset` of the article, if any."""
+        position = bisect_right(self._starts, offset) - 1
+        if position < 0:
+            return None
+        sentence = self._sentences[position]
+        return sentence.index if offset < max(sentence.end, sentence.start + 1) else None
+
+    @property
+    def current_sentence(self) -> Sentence | None:
+        """The sentence under the cursor, unless the filter hides it (or there is none)."""
+        if not self._sentences or self.cursor not in self._position:
+            return None
+        return self._sentences[self.cursor]
+
+    def stored_claim(self, index: int) -> Claim | None:
+        """The claim of sentence `index` as last saved, if it has one."""
+        return self._claims.get(index)
+
+    def display_claim(self, index: int) -> Claim | None:
+        """The claim as shown: what the user asked for when its save failed, else as saved."""
+        return self._unsaved.get(index) or self._claims.get(index)
+
+    def intended(self, index: int) -> Claim:
+        """The claim of sentence `index` as shown, or a blank one to base an edit on."""
+        return self.display_claim(index) or blank_claim(self.article, self._sentences[index])
+
+    def unsaved_error(self, index: int) -> str:
+        """Why the last change to sentence `index` is not saved ("" when it is)."""
+        return self._errors.get(index, "")
+
+    @property
+    def unsaved_count(self) -> int:
+        return len(self._unsaved)
+
+    def counts(self) -> tuple[int, int, int]:
+        """Saved claims confirmed, disputed, unverified."""
+        tally = Counter(c.verdict for c in self._claims.values() if c.verdict is not None)
+        return tally[Verdict.CONFIRMED], tally[Verdict.DISPUTED], tally[Verdict.UNVERIFIED]
+
+    def label_counts(self) -> Counter[str]:
+        """How many entities of each label the article has."""
+        return Counter(label for safe in self._safe for _, _, label in safe.entities)
+
+    def set_claim(self, claim: Claim) -> int | None:
+        """Show a saved claim (clearing its unsaved mark); returns its sentence index."""
+        index = self.sentence_index_at(claim.start)
+        if index is None:
+            return None
+        self._claims[index] = claim
+        self._unsaved.pop(index, None)
+        self._errors.pop(index, None)
+        self._claim_changed(index)
+        return index
+
+    def mark_unsaved(self, index: int, wanted: Claim, error: str) -> None:
+        """Show `wanted` on sentence `index`, marked unsaved because of `error`."""
+        self._unsaved[index] = wanted
+        self._errors[index] = error
+        self._claim_changed(index)
+
+    def _claim_changed(self, index: int) -> None:
+        if self.filter_mode != "all":
+            self._relayout()
+            self._keep_cursor_visible()
+            self.refresh()
+        else:
+            self._repaint(index)
+        if index == self.cursor:
+            self.post_message(self.CursorMoved(self))
+
+    # -- cursor --
+
+    def select(self, index: int) -> bool:
+        """Put the cursor on sentence `index`; False if there is none or the filter hides it."""
+        if index not in self._position:
+            return False
+        self._set_cursor(index)
+        return True
+
+    def is_visible(self, index: int) -> bool:
+        """Whether sentence `index` is shown under the current filter."""
+        return index in self._position
+
+    def move_cursor(self, delta: int) -> None:
+        """Move the cursor `delta` shown sentences down (negative: up)."""
+        if not self._visible:
+            return
+        position = self._position.get(self.cursor, 0)
+        position = max(0, min(len(self._visible) - 1, position + delta))
+        self._set_cursor(self._visible[position])
+
+    def cursor_home(self) -> None:
+        if self._visible:
+            self._set_cursor(self._visible[0])
+
+    def cursor_end(self) -> None:
+        if self._visible:
+            self._set_cursor(self._visible[-1])
+
+    def page(self, direction: int) -> None:
+        """Scroll a page down (1) or up (-1), the cursor keeping its place on the screen."""
+        if not self._visible or self.cursor not in self._position:
+            return
+        height = max(1, self.scrollable_content_region.height)
+        top = self._first_line[self._position[self.cursor]]
+        row = top - round(self.scroll_y)
+        max_scroll = max(0, len(self._line_owner) - height)
+        scroll = max(0, min(max_scroll, round(self.scroll_y) + direction * height))
+        target = self._owner_near(max(0, min(len(self._line_owner) - 1, scroll + row)))
+        if target == self.cursor:
+            self.move_cursor(direction)
+            return
+        self.scroll_to(y=scroll, animate=False)
+        self._set_cursor(target)
+
+    def _owner_near(self, line: int) -> int:
+        """The sentence on `line`, or on the nearest sentence line below (else above) it."""
+        owners = self._line_owner
+        for y in range(line, len(owners)):
+            if owners[y] >= 0:
+                return owners[y]
+        for y in range(line, -1, -1):
+            if owners[y] >= 0:
+                return owners[y]
+        return self.cursor
+
+    def _set_cursor(self, index: int) -> None:
+        old = self.cursor
+        self.cursor = index
+        if old != index:
+            self._repaint(old)
+            self._repaint(index)
+        self._scroll_to_cursor()
+        self.post_message(self.CursorMoved(self))
+
+    def _keep_cursor_visible(self) -> None:
+        """After a filter change: move the cursor to the nearest shown sentence."""
+        if self.cursor in self._position or not self._visible:
+            return
+        after = [i for i in self._visible if i > self.cursor]
+        self.cursor = after[0] if after else self._visible[-1]
+        self.post_message(self.CursorMoved(self))
+
+    def _scroll_to_cursor(self) -> None:
+        position = self._position.get(self.cursor)
+        height = self.scrollable_content_region.height
+        if position is None or height <= 0 or position >= len(self._first_line):
+            return
+        top = self._first_line[position]
+        bottom = top + len(self._wraps[self.cursor])
+        y = round(self.scroll_y)
+        if top < y:
+            y = top
+        elif bottom > y + height:
+            y = min(top, bottom - height)
+        if y != round(self.scroll_y):
+            self.scroll_to(y=y, animate=False)
+
+    # -- events --
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._relayout()
+        self._scroll_to_cursor()
+
+    def on_focus(self, event: events.Focus) -> None:
+        self._repaint(self.cursor)
+
+    def on_blur(self, event: events.Blur) -> None:
+        self._repaint(self.cursor)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        line = offset.y + round(self.scroll_y)
+        if 0 <= line < len(self._line_owner) and self._line_owner[line] >= 0:
+            self._set_cursor(self._line_owner[line])
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def watch_filter_mode(self) -> None:
+        self._relayout()
+        self._keep_cursor_visible()
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def watch_highlight(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def watch_hidden_labels(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    # -- layout --
+
+    def _wrap(self, index: int) -> list[tuple[int, int]]:
+        lines = self._wraps.get(index)
+        if lines is None:
+            lines = self._wraps[index] = wrap_spans(self._safe[index].text, self._text_width)
+        return lines
+
+    def _relayout(self) -> None:
+        """Recompute which sentences show and where; rewrap only if the width changed.
+
+        Which sentences show does not depend on the size, so a column that has not been
+        laid out yet (off screen) still knows them and can take the cursor.
+        """
+        mode = self.filter_mode
+        self._visible = [
+            s.index for s in self._sentences if filter_shows(mode, self.display_claim(s.index))
+        ]
+        self._position = {index: position for position, index in enumerate(self._visible)}
+        width = self.scrollable_content_region.width
+        if width <= GUTTER:  # hidden or not laid out yet: lines wait for the next resize
+            self._line_width = 0
+            self._first_line, self._line_owner, self._line_part = [], [], []
+            return
+        if width != self._line_width:
+            self._line_width = width
+            self._strips.clear()
+        if width - GUTTER - 1 != self._text_width:
+            self._text_width = width - GUTTER - 1  # one cell of air before the scrollbar
+            self._wraps.clear()
+        owners: list[int] = []
+        parts: list[int] = []
+        first: list[int] = []
+        for position, index in enumerate(self._visible):
+            if position and (mode != "all" or index in self._paragraphs):
+                owners.append(BLANK)
+                parts.append(0)
+            first.append(len(owners))
+            count = len(self._wrap(index))
+            owners.extend([index] * count)
+            parts.extend(range(count))
+        if not self._visible:
+            owners, parts = [EMPTY], [0]
+        self._first_line = first
+        self._line_owner = owners
+        self._line_part = parts
+        self.virtual_size = Size(width, len(owners))
+
+    def _repaint(self, index: int) -> None:
+        """Forget the rendered lines of sentence `index` and redraw them."""
+        self._strips.pop(index, None)
+        position = self._position.get(index)
+        if position is not None and position < len(self._first_line) and index in self._wraps:
+            self.refresh_lines(self._first_line[position], len(self._wraps[index]))
+
+    # -- rendering --
+
+    def render_line(self, y: int) -> Strip:
+        line = y + round(self.scroll_y)
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if not 0 <= line < len(self._line_owner) or width != self._line_width:
+            return Strip.blank(width, base)
+        owner = self._line_owner[line]
+        if owner == BLANK:
+            return Strip.blank(width, base)
+        if owner == EMPTY:
+            return self._empty_line(width, base)
+        strips = self._strips.get(owner)
+        if strips is None:
+            strips = self._strips[owner] = self._render_sentence(owner, width, base)
+        return strips[self._line_part[line]]
+
+    def _empty_line(self, width: int, base: Style) -> Strip:
+        what = {"tagged": "tagged", "untagged": "untagged", "disputed": "disputed"}
+        label = f"no {what.get(self.filter_mode, '')} sentences (f: filter)".replace("  ", " ")
+        style = self.get_component_rich_style("article-column--empty")
+        return Strip([Segment(" " * GUTTER, base), Segment(label, style)]).adjust_cell_length(
+            width, base
+        )
+
+    def _line_style(self, index: int, claim: Claim | None, base: Style) -> Style:
+        if index == self.cursor:
+            name = "article-column--cursor" if self.has_focus else "article-column--cursor-blurred"
+            return self.get_component_rich_style(name)
+        if claim is not None and claim.verdict is not None:
+            return self.get_component_rich_style(f"article-column--{claim.verdict.value}")
+        return base
+
+    def _gutter(self, index: int, claim: Claim | None, style: Style) -> Segment:
+        if index in self._unsaved:
+            unsaved = self.get_component_rich_style("article-column--unsaved", partial=True)
+            return Segment("!", style + unsaved)
+        if claim is None or claim.verdict is None:
+            return Segment(" ", style)
+        mark = self.get_component_rich_style(
+            f"article-column--mark-{claim.verdict.value}", partial=True
+        )
+        return Segment(claim.verdict.symbol, style + mark)
+
+    def _render_sentence(self, index: int, width: int, base: Style) -> list[Strip]:
+        safe = self._safe[index]
+        text = safe.text
+        claim = self.display_claim(index)
+        style = self._line_style(index, claim, base)
+        runs: list[tuple[int, int, Style]] = []
+        if self.highlight:
+            self._palette.update(self.app.theme, self.app.theme_variables)
+            hidden = self.hidden_labels
+            runs = [
+                (start, end, style + self._palette.style(label))
+                for start, end, label in safe.entities
+                if label not in hidden
+            ]
+        strips: list[Strip] = []
+        first = 0  # the first run that may touch the current line
+        for number, (start, end) in enumerate(self._wrap(index)):
+            segments = [
+                self._gutter(index, claim, style) if number == 0 else Segment(" ", style),
+                Segment(" ", style),
+            ]
+            position = start
+            while first < len(runs) and runs[first][1] <= start:
+                first += 1
+            for run_start, run_end, run_style in runs[first:]:
+                if run_start >= end:
+                    break
+                run_start, run_end = max(run_start, start), min(run_end, end)
+                if run_start > position:
+                    segments.append(Segment(text[position:run_start], style))
+                segments.append(Segment(text[run_start:run_end], run_style))
+                position = run_end
+            if position < end:
+                segments.append(Segment(text[position:end], style))
+            strips.append(Strip(segments).adjust_cell_length(width, style))
+        return strips
+
+    def rendered_text(self) -> list[str]:
+        """Every line of the column as plain text (for tests and accessibility checks)."""
+        width = self._line_width
+        base = Style()
+        lines: list[str] = []
+        for line, owner in enumerate(self._line_owner):
+            if owner < 0:
+                lines.append("" if owner == BLANK else self._empty_line(width, base).text.rstrip())
+                continue
+            strips = self._strips.get(owner) or self._render_sentence(owner, width, base)
+            lines.append(strips[self._line_part[line]].text.rstrip())
+        return lines
