@@ -26,5 +26,12 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The reliability tests with many more iterations (200 SIGKILLs, 4 x 400 concurrent edits,
+# 400 random texts...); `make test` runs the same tests with fewer.
+RELIABILITY := tests/test_crash_safety.py tests/test_concurrency.py tests/test_refusals.py \
+	tests/test_backup.py tests/test_hostile_pipeline.py
+stress: $(STAMP)
+	ANNOTATOR_STRESS=1 $(BIN)/python -m pytest -n 2 -q $(RELIABILITY)
+
 clean:
 	rm -rf $(VENV) build dist

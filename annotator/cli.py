@@ -116,14 +116,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("file", help="a file written by `export --format jsonl` (- for stdin)")
     _common(sub)
+
+    sub = commands.add_parser(
+        "backup", help="write a consistent copy of the database to FILE (never overwrites)"
+    )
+    sub.add_argument("file", help="the backup file to create")
+    _common(sub)
+    _compare_parsers(commands)
     return parser
+
+
+COMPARE_COMMANDS = ("align", "discrepancies", "entities", "triage")
+"""The commands that compare outlets (SPEC §4.5, §4.6); JSON shapes in the README."""
+
+
+def _compare_parsers(commands: Any) -> None:
+    sub = commands.add_parser("align", help="each sentence's same-fact sentences in other articles")
+    sub.add_argument("article", nargs="?", help="only this article (id or file-name prefix)")
+    sub.add_argument(
+        "--all",
+        action="store_true",
+        help="every other article's best sentence, not only the same-fact ones",
+    )
+    _common(sub)
+    _format(sub)
+    sub = commands.add_parser(
+        "discrepancies", help="figures, people and spellings on which the outlets disagree"
+    )
+    _common(sub)
+    _format(sub)
+    sub = commands.add_parser(
+        "entities", help="entities merged across articles: variants and coverage per article"
+    )
+    _common(sub)
+    _format(sub)
+    sub = commands.add_parser("triage", help="sentences by check-worthiness, with the reasons")
+    sub.add_argument("--top", type=int, default=None, metavar="N", help="only the N best")
+    _common(sub)
+    _format(sub)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parse `argv`; anything that is not a command means `open` (so `annotator seeds/` works)."""
     parser = build_parser()
     known = {"open", "import", "report", "articles", "sentences", "claims", "tag", "export"}
-    known.add("import-annotations")
+    known.update(("import-annotations", "backup"))
+    known.update(COMPARE_COMMANDS)
     args = list(argv)
     if not args or (args[0] not in known and args[0] not in ("-h", "--help")):
         args = ["open", *args]
@@ -172,22 +210,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     report = service.open_paths(args.paths)
     for error in report.errors:
         print(f"annotator: {printable(error, single_line=True)}", file=sys.stderr)
-    _analyse(service)
+    analysed = _analyse(service)
     print(
         f"{len(report.articles)} articles opened, {len(report.added)} new; "
         f"{len(service.articles())} in {args.db}"
     )
-    return EXIT_USAGE if report.errors else 0
+    return EXIT_USAGE if report.errors or not analysed else 0
 
 
-def _analyse(service: Any) -> None:
+def _analyse(service: Any) -> bool:
+    """Analyse pending articles with a progress line; False if the model failed on any."""
     pending = service.pending_analysis()
     if service.analyzer is None:
         if service.analyzer_error:
             print(f"annotator: {service.analyzer_error}", file=sys.stderr)
-        return
+        return True
     if not pending:
-        return
+        return True
 
     def progress(done: int, total: int) -> None:
         print(f"\ranalysing articles: {done}/{total}", end="", file=sys.stderr, flush=True)
@@ -198,8 +237,12 @@ def _analyse(service: Any) -> None:
         service.analyse_pending(progress)
     except ModelNotInstalled as error:
         print(f"\nannotator: {error}", file=sys.stderr)
-        return
+        return True
     print(file=sys.stderr)
+    failures = service.analysis_failures()
+    for failure in failures:
+        print(f"annotator: {_shown(failure)}", file=sys.stderr)
+    return not failures
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -415,6 +458,138 @@ def cmd_import_annotations(args: argparse.Namespace) -> int:
     return EXIT_USAGE if report.skipped else 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from annotator.store import StoreError
+
+    if not args.db or not Path(args.db).is_file():
+        raise CliError(f"{_shown(args.db)}: no such database")
+    service = _service(args)
+    try:
+        target = service.backup(args.file)
+    except StoreError as error:
+        raise CliError(str(error)) from error
+    size = target.stat().st_size
+    print(f"backup of {_shown(args.db)} written to {_shown(target)} ({size:,} bytes)")
+    return 0
+
+
+def _comparison(service: Any) -> Any:
+    """The service's comparison; warns on stderr when some articles have no entities yet."""
+    if not service.articles():
+        raise CliError("no articles in the database; try: annotator import seeds/")
+    if any(not s.analysed_by for s in service.summaries()):
+        hint = service.analyzer_error or "run `annotator import` to find entities"
+        print(
+            f"annotator: some articles have no entities yet ({_shown(hint)}); "
+            "entity variants and spellings are incomplete",
+            file=sys.stderr,
+        )
+    return service.comparison()
+
+
+def _sentence_ref(comparison: Any, article_id: str, index: int) -> dict[str, Any]:
+    return {
+        "article": article_id,
+        "sentence": index + 1,
+        "text": comparison.sentence(article_id, index).text,
+    }
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from annotator import report
+
+    service = _service(args)
+    only = _resolve(service, args.article).id if args.article else None
+    comparison = _comparison(service)
+    rows = []
+    for article_id in comparison.articles:
+        if only is not None and article_id != only:
+            continue
+        for sentence in comparison.sentences(article_id):
+            found = (
+                comparison.matches(article_id, sentence.index)
+                if args.all
+                else comparison.aligned(article_id, sentence.index)
+            )
+            matches = [
+                {**_sentence_ref(comparison, m.article_id, m.index), "score": round(m.score, 3)}
+                for m in found
+            ]
+            row = _sentence_ref(comparison, article_id, sentence.index)
+            rows.append({**row, "matches": matches})
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        report.print_alignments(rows, _names(service))
+    return 0
+
+
+def cmd_discrepancies(args: argparse.Namespace) -> int:
+    from annotator import report
+
+    service = _service(args)
+    comparison = _comparison(service)
+    rows = [
+        {
+            "kind": d.kind,
+            "explanation": d.explanation,
+            "a": {**_sentence_ref(comparison, d.article_a, d.sentence_a), "reading": d.reading_a},
+            "b": {**_sentence_ref(comparison, d.article_b, d.sentence_b), "reading": d.reading_b},
+        }
+        for d in comparison.discrepancies()
+    ]
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        report.print_discrepancies(rows, _names(service))
+    return 0
+
+
+def cmd_entities(args: argparse.Namespace) -> int:
+    from annotator import report
+
+    service = _service(args)
+    comparison = _comparison(service)
+    rows = [
+        {"name": e.name, "label": e.label, "variants": list(e.variants), "counts": dict(e.counts)}
+        for e in comparison.entities()
+    ]
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        report.print_entities(rows, _names(service))
+    return 0
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    from annotator import report
+
+    if args.top is not None and args.top < 1:
+        raise CliError("--top must be at least 1")
+    service = _service(args)
+    comparison = _comparison(service)
+    rows = [
+        {
+            **_sentence_ref(comparison, item.article_id, item.index),
+            "score": item.score,
+            "features": [
+                {"name": f.name, "weight": f.weight, "detail": f.detail} for f in item.features
+            ],
+        }
+        for item in comparison.triage(args.top)
+    ]
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        report.print_triage(rows, _names(service))
+    return 0
+
+
+def _names(service: Any) -> dict[str, str]:
+    """Article id → how tables name it: its file name, else its short id."""
+    return {a.id: Path(a.source_path).name or a.short_id for a in service.articles()}
+
+
 def _resolve(service: Any, ref: str) -> Any:
     from annotator.service import ServiceError
 
@@ -441,4 +616,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "tag": cmd_tag,
     "export": cmd_export,
     "import-annotations": cmd_import_annotations,
+    "backup": cmd_backup,
+    "align": cmd_align,
+    "discrepancies": cmd_discrepancies,
+    "entities": cmd_entities,
+    "triage": cmd_triage,
 }

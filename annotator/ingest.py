@@ -73,6 +73,9 @@ HTML (``.html``/``.htm`` files, and pages fetched from ``http(s)://`` URLs by
   most ads left out), one paragraph per block, with the headline as its first line;
   fewer than `MIN_HTML_WORDS` words of it is refused as "no article in the page";
   then the same normalisation and cleaning as a text file;
+* bounded: trafilatura has no timeout of its own, so on Linux it runs in a forked child
+  process that is killed after `EXTRACT_TIMEOUT` seconds (the page is then refused with
+  "extraction took longer than N s"); elsewhere the caller stops waiting at the deadline;
 * metadata, from the page's own markup (``og:`` and ``article:`` meta tags, JSON-LD,
   ``<title>``) before anything found in the text: title, byline (the authors, each
   once, upper-case names title-cased, joined with "and"), outlet (``og:site_name``),
@@ -88,6 +91,9 @@ import hashlib
 import os
 import re
 import stat
+import sys
+import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -101,6 +107,7 @@ HTML_SUFFIXES = (".html", ".htm")
 ARTICLE_SUFFIXES = SUPPORTED_SUFFIXES + HTML_SUFFIXES  # what a folder contributes
 MAX_HTML_BYTES = 10_000_000  # a saved or fetched page larger than this is refused
 MIN_HTML_WORDS = 25  # a page with fewer words of main text has no article in it
+EXTRACT_TIMEOUT = 20.0  # seconds trafilatura may spend on one page (it has no timeout of its own)
 
 TITLE_MAX_CHARS = 120  # a title made from the first sentence is cut to this
 HEADLINE_MAX_CHARS = 300  # a longer first line is body text, not a headline
@@ -927,12 +934,24 @@ def _iso_day(value: str | None) -> str:
         return ""
 
 
-def _extract(html: str, url: str, path: str) -> Any:
-    """trafilatura's main text and metadata of a page (imported here: it is slow to load)."""
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What trafilatura found in a page (plain strings, so it crosses a process boundary)."""
+
+    text: str | None
+    title: str | None
+    sitename: str | None
+    author: str | None
+    date: str | None
+    url: str | None
+
+
+def _bare_extraction(html: str, url: str) -> tuple[str, _Page | str | None]:
+    """``("ok", page or None)`` or ``("error", exception name)``; never raises."""
     import trafilatura
 
     try:
-        return trafilatura.bare_extraction(
+        document = trafilatura.bare_extraction(
             html,
             url=url or None,
             with_metadata=True,
@@ -943,7 +962,69 @@ def _extract(html: str, url: str, path: str) -> Any:
             deduplicate=False,
         )
     except Exception as error:  # a third-party parser on untrusted input: report, never crash
-        raise IngestError(path, f"cannot parse the page ({type(error).__name__})") from None
+        return "error", type(error).__name__
+    if document is None:
+        return "ok", None
+    fields = ("text", "title", "sitename", "author", "date", "url")
+    return "ok", _Page(*(getattr(document, name, None) for name in fields))
+
+
+def _extraction_child(connection: Any, html: str, url: str) -> None:
+    connection.send(_bare_extraction(html, url))
+    connection.close()
+
+
+def _extract_with_deadline(html: str, url: str) -> tuple[str, _Page | str | None] | None:
+    """`_bare_extraction` given `EXTRACT_TIMEOUT` seconds; None when it took longer.
+
+    On Linux it runs in a forked child (trafilatura already imported, so the fork is
+    cheap) that is killed at the deadline; elsewhere in a thread that is abandoned.
+    """
+    import multiprocessing
+
+    import trafilatura  # noqa: F401  (loaded before the fork: the child starts warm)
+
+    if not sys.platform.startswith("linux"):
+        found: list[tuple[str, _Page | str | None]] = []
+        worker = threading.Thread(
+            target=lambda: found.append(_bare_extraction(html, url)), daemon=True
+        )
+        worker.start()
+        worker.join(EXTRACT_TIMEOUT)
+        return found[0] if found else None
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_extraction_child, args=(sender, html, url))
+    with warnings.catch_warnings():  # Python 3.12+ warns about fork with threads running
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child.start()
+    sender.close()
+    try:
+        if not receiver.poll(EXTRACT_TIMEOUT):
+            return None
+        result: tuple[str, _Page | str | None] = receiver.recv()
+        return result
+    except (EOFError, OSError):
+        return "error", "the extractor stopped"
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _extract(html: str, url: str, path: str) -> _Page:
+    """trafilatura's main text and metadata of a page, within `EXTRACT_TIMEOUT` seconds."""
+    outcome = _extract_with_deadline(html, url)
+    if outcome is None:
+        raise IngestError(
+            path,
+            f"extraction took longer than {EXTRACT_TIMEOUT:g} s; the page was not imported",
+        )
+    status, value = outcome
+    if status != "ok" or isinstance(value, str):
+        raise IngestError(path, f"cannot parse the page ({value})")
+    return value or _Page(None, None, None, None, None, None)
 
 
 def parse_html(

@@ -119,7 +119,10 @@ class Annotation:
 
 @dataclass(frozen=True, slots=True)
 class Alignment:
-    """Sentence `a` of one article matched to sentence `b` of another, with a score in [0, 1]."""
+    """Sentence `a` of one article matched to sentence `b` of another, with a score in [0, 1].
+
+    `sentence_a`/`sentence_b` are 0-based `Sentence.index`es (users see index + 1).
+    """
 
     article_a: str
     sentence_a: int
@@ -130,7 +133,11 @@ class Alignment:
 
 @dataclass(frozen=True, slots=True)
 class Discrepancy:
-    """Two aligned readings of one fact that disagree."""
+    """Two readings of one fact that disagree (`annotator.compare`).
+
+    `kind` is "quantity", "entity" or "spelling"; `reading_*` is the figure or name as
+    written in the sentence; `sentence_*` are 0-based `Sentence.index`es.
+    """
 
     kind: str
     explanation: str

@@ -23,13 +23,19 @@ from annotator.export import sentence_number
 from annotator.model import Article, Discrepancy, Sentence
 from annotator.sanitize import printable
 from annotator.service import ArticleSummary, Service
+from annotator.store import sqlite_status
 
 PIPE_WIDTH = 240
 
 
 def _cell(value: object, *, single_line: bool = True) -> Text:
-    """Untrusted text as a Rich cell: never parsed as markup, controls made visible."""
-    return Text(printable(str(value), single_line=single_line))
+    """Untrusted text as a Rich cell: never parsed as markup, controls and bidi controls
+    made visible; one line also without U+2028/U+2029 (Rich measures them as breaks but
+    does not break there, which cuts cells in the wrong places)."""
+    text = _visible(value, single_line=single_line)
+    if single_line:
+        text = text.replace("\u2028", " ").replace("\u2029", " ")
+    return Text(text)
 
 
 def _console() -> Console:
@@ -75,8 +81,12 @@ def print_report(service: Service) -> None:
     """Articles with their counts, then verdict totals; warns when entities are missing."""
     console = _console()
     summaries = service.summaries()
+    storage = Text(f"Storage: {sqlite_status()}")
+    if service.store.read_only:
+        storage.append(f"; read-only ({printable(service.store.read_only_reason)})")
     if not summaries:
         console.print(Text(f"No articles in {service.store.path}; try: annotator import seeds/"))
+        console.print(storage)
         return
     console.print(articles_table(summaries))
     totals = Table(title="Verdicts", title_justify="left")
@@ -90,6 +100,7 @@ def print_report(service: Service) -> None:
     if any(not s.analysed_by for s in summaries):
         hint = service.analyzer_error or "run `annotator import` to find entities"
         console.print(Text(f"Some articles have no entities yet: {hint}"))
+    console.print(storage)
 
 
 def print_sentences(article: Article, sentences: Sequence[Sentence]) -> None:
@@ -118,6 +129,89 @@ def print_claims(rows: Sequence[dict[str, Any]]) -> None:
             _cell(row["annotator"]),
             _cell(row["updated_at"]),
         )
+    _console().print(table)
+
+
+# --- comparing outlets (annotator align / discrepancies / entities / triage) --------------------
+# Each takes the rows the command prints as JSON, and `names`: article id → its name in tables.
+
+
+def _where(names: dict[str, str], ref: dict[str, Any]) -> Text:
+    return _cell(f"{names.get(ref['article'], str(ref['article'])[:12])}:{ref['sentence']}")
+
+
+def print_alignments(rows: Sequence[dict[str, Any]], names: dict[str, str]) -> None:
+    """Each sentence with its matches in other articles (score, where, text)."""
+    table = Table(title="Aligned sentences", title_justify="left")
+    for name, justify in (("sentence", "left"), ("text", "left"), ("score", "right"),
+                          ("match", "left"), ("matched text", "left")):  # fmt: skip
+        table.add_column(name, justify=justify, ratio=2 if "text" in name else None)  # type: ignore[arg-type]
+    for row in rows:
+        matches = row["matches"] or [None]
+        for position, match in enumerate(matches):
+            first = position == 0
+            table.add_row(
+                _where(names, row) if first else Text(""),
+                _cell(row["text"]) if first else Text(""),
+                f"{match['score']:.2f}" if match else "",
+                _where(names, match) if match else Text("–"),
+                _cell(match["text"]) if match else Text(""),
+            )
+    _console().print(table)
+
+
+def print_discrepancies(rows: Sequence[dict[str, Any]], names: dict[str, str]) -> None:
+    """Both readings of each discrepancy side by side, with where they come from."""
+    table = Table(title=f"Discrepancies ({len(rows)})", title_justify="left")
+    for name in ("kind", "A", "reading A", "B", "reading B", "why"):
+        table.add_column(name, ratio=2 if name == "why" else None)
+    for row in rows:
+        a, b = row["a"], row["b"]
+        table.add_row(
+            _cell(row["kind"]),
+            _where(names, a),
+            _cell(a["reading"]),
+            _where(names, b),
+            _cell(b["reading"]),
+            _cell(row["explanation"]),
+        )
+    _console().print(table)
+    if not rows:
+        _console().print(Text("No discrepancies found between aligned sentences."))
+
+
+def print_entities(rows: Sequence[dict[str, Any]], names: dict[str, str]) -> None:
+    """Merged entities with their variants, and the coverage matrix (mentions per article)."""
+    table = Table(title="Entities and coverage", title_justify="left")
+    table.add_column("entity")
+    table.add_column("label")
+    table.add_column("variants", ratio=1)
+    articles = list(rows[0]["counts"]) if rows else []
+    for article_id in articles:
+        table.add_column(_cell(names.get(article_id, article_id[:12])[:12]), justify="right")
+    for row in rows:
+        counts = [str(row["counts"][a]) if row["counts"][a] else "·" for a in articles]
+        table.add_row(
+            _cell(row["name"]),
+            _cell(row["label"]),
+            _cell(", ".join(v for v in row["variants"] if v != row["name"])),
+            *counts,
+        )
+    _console().print(table)
+
+
+def print_triage(rows: Sequence[dict[str, Any]], names: dict[str, str]) -> None:
+    """Sentences by check-worthiness with the features behind each score."""
+    table = Table(title="Check-worthiness", title_justify="left")
+    for name, justify in (("score", "right"), ("sentence", "left"), ("text", "left"),
+                          ("why", "left")):  # fmt: skip
+        table.add_column(name, justify=justify, ratio=2 if name == "text" else None)  # type: ignore[arg-type]
+    for row in rows:
+        why = "; ".join(
+            f"{f['name']} {f['weight']:+.2f}" + (f" ({f['detail']})" if f["detail"] else "")
+            for f in row["features"]
+        )
+        table.add_row(f"{row['score']:.2f}", _where(names, row), _cell(row["text"]), _cell(why))
     _console().print(table)
 
 

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from annotator import export, ingest
 from annotator.export import ClaimRecord, PublishOptions
 from annotator.model import Annotation, Article, Claim, NlpResult, Sentence, Verdict
-from annotator.nlp import Analyzer, split_sentences
+from annotator.nlp import Analyzer, ModelNotInstalled, split_sentences
 from annotator.sanitize import printable
-from annotator.store import SearchHit, Store, StoreError, utc_now
+from annotator.store import ConflictError, SearchHit, Store, StoreError, utc_now
+
+# Re-exported for the front ends, which reach the store only through the service.
+__all__ = ["ConflictError", "SearchHit", "Service", "ServiceError", "StoreError"]
+
+if TYPE_CHECKING:
+    from annotator.compare import Comparison
 
 ANCHOR_CONTEXT = 32  # characters of prefix/suffix kept to re-anchor a claim
 EXPORT_FORMATS = export.EXPORT_FORMATS  # what `Service.export` writes: csv, jsonl, claimreview, w3c
@@ -23,6 +31,63 @@ EXPORT_FORMATS = export.EXPORT_FORMATS  # what `Service.export` writes: csv, jso
 
 class ServiceError(Exception):
     """A use case could not be carried out; the message is one line for the user."""
+
+
+CLAIM_FIELDS = ("verdict", "note", "evidence_url")  # what an edit changes, and a conflict shows
+
+
+def _fields(claim: Claim) -> tuple[object, ...]:
+    return tuple(getattr(claim, name) for name in CLAIM_FIELDS)
+
+
+def _describe(claim: Claim, names: Sequence[str]) -> str:
+    parts = []
+    for name in names:
+        value = getattr(claim, name)
+        text = printable(str(value.value if isinstance(value, Verdict) else value or "–"))
+        text = " ".join(text.split())
+        parts.append(f"{name} {text[:40] + '…' if len(text) > 40 else text}")
+    return ", ".join(parts)
+
+
+class ClaimConflict(ConflictError):
+    """An edit of a claim that changed elsewhere since this service read it; nothing written.
+
+    `mine` is the claim as the edit wanted it (the stored claim with the edited fields
+    set), `theirs` the claim as stored now (also `current`, as for `ConflictError`).
+    `Service.resolve_conflict(conflict.mine)` or `(conflict.theirs)` settles it.
+    """
+
+    def __init__(self, mine: Claim, theirs: Claim, action: str) -> None:
+        super().__init__(theirs)
+        self.mine = mine
+        self.theirs = theirs
+        self.action = action
+        differing = [n for n in CLAIM_FIELDS if getattr(mine, n) != getattr(theirs, n)]
+        who = printable(theirs.annotator or "someone", single_line=True)
+        message = f"claim {theirs.id} was changed by {who} at {theirs.updated_at}"
+        if differing:
+            message += (
+                f"; yours: {_describe(mine, differing)}; theirs: {_describe(theirs, differing)}"
+            )
+        self.args = (message + "; nothing was saved",)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisFailure:
+    """An article the NLP model failed on: it keeps its fallback sentences, without entities."""
+
+    article_id: str
+    title: str
+    model: str
+    reason: str  # one line: the exception's type and message
+
+    def __str__(self) -> str:
+        title = printable(self.title, single_line=True)
+        return (
+            f"analysis of {self.article_id[:12]} ({title[:60]}) by {self.model} failed: "
+            f"{self.reason}; its sentences come from the fallback splitter, without entities"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +135,10 @@ class _Edit:
 
     current: Claim
     target: Claim
+    group: int = 0  # edits made by one action (`tag_aligned`) share a group: one undo step
+
+
+_GROUPS = itertools.count(1)
 
 
 def claim_id_for(article_id: str, start: int, end: int) -> str:
@@ -102,6 +171,29 @@ class Service:
         self._undo: list[_Edit] = []
         self._redo: list[_Edit] = []
         self._latest: dict[str, Claim] = {}
+        self._seen: dict[str, int] = {}  # claim id -> the version last read or written here
+        self._conflicts: dict[str, ClaimConflict] = {}  # claim id -> conflict not yet resolved
+        self._failures: dict[str, AnalysisFailure] = {}  # article id -> its analysis failure
+        self._data_version = store.data_version()
+        self._comparison: tuple[tuple[object, ...], Comparison] | None = None
+        self._comparison_lock = threading.Lock()
+
+    # -- seeing other instances' changes --
+
+    def changed_since_last_check(self) -> bool:
+        """Whether another connection (another instance) committed since the last call.
+
+        Cheap (`PRAGMA data_version`, no table read): poll it on a timer or on focus and
+        re-read what is shown when it says True. This service's own writes do not count.
+        """
+        version = self.store.data_version()
+        changed = version != self._data_version
+        self._data_version = version
+        return changed
+
+    def backup(self, target: str | Path) -> Path:
+        """A consistent copy of the database at `target` (VACUUM INTO; never overwrites)."""
+        return self.store.backup(target)
 
     # -- opening a story --
 
@@ -151,39 +243,76 @@ class Service:
         return [a for a in self.store.articles() if models.get(a.id) != key]
 
     def analyse_pending(
-        self, progress: Callable[[int, int], None] | None = None, *, batch: int = 8
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        batch: int = 8,
+        retry_failed: bool = False,
     ) -> int:
-        """Run the model over pending articles (slow: call from a worker). Returns how many."""
-        if self.analyzer is None:
+        """Run the model over pending articles (slow: call from a worker). Returns how many.
+
+        An article the model fails on keeps its fallback sentences; the failure is recorded
+        (`analysis_failures`) and not retried by this service unless `retry_failed`.
+        A missing model still raises `ModelNotInstalled`. `progress(processed, total)`.
+        On a read-only database nothing can be stored, so nothing is analysed.
+        """
+        if self.analyzer is None or self.store.read_only:
             return 0
-        pending = self.pending_analysis()
-        done = 0
+        if retry_failed:
+            self._failures.clear()
+        pending = [a for a in self.pending_analysis() if a.id not in self._failures]
+        done = processed = 0
         for start in range(0, len(pending), batch):
             chunk = pending[start : start + batch]
-            uncached = [a for a in chunk if self._cached(a) is None]
-            fresh = dict(
-                zip(
-                    [a.id for a in uncached],
-                    self.analyzer.analyse([a.text for a in uncached]),
-                    strict=True,
-                )
-            )
+            fresh = self._analyse([a for a in chunk if self._cached(a) is None])
             for article in chunk:
+                processed += 1
                 result = fresh.get(article.id) or self._cached(article)
-                if result is None:
-                    continue
-                if article.id in fresh:
-                    self.store.cache_analysis(article.id, result, at=self.clock())
-                self.store.replace_analysis(article.id, result)
-                done += 1
+                if result is not None:
+                    if article.id in fresh:
+                        self.store.cache_analysis(article.id, result, at=self.clock())
+                    self.store.replace_analysis(article.id, result)
+                    done += 1
                 if progress is not None:
-                    progress(done, len(pending))
+                    progress(processed, len(pending))
         return done
+
+    def _analyse(self, articles: Sequence[Article]) -> dict[str, NlpResult]:
+        """Analyse `articles`; a batch that fails is retried one by one to find the culprit."""
+        if not articles or self.analyzer is None:
+            return {}
+        try:
+            results = self.analyzer.analyse([a.text for a in articles])
+            if len(results) != len(articles):
+                raise ValueError(f"{len(results)} results for {len(articles)} texts")
+        except ModelNotInstalled:
+            raise
+        except Exception as error:  # a third-party pipeline on untrusted text: record it
+            if len(articles) > 1:
+                found: dict[str, NlpResult] = {}
+                for article in articles:
+                    found.update(self._analyse([article]))
+                return found
+            article = articles[0]
+            reason = " ".join(printable(f"{type(error).__name__}: {error}").split())[:200]
+            self._failures[article.id] = AnalysisFailure(
+                article.id, article.title, self.analyzer.model_key, reason
+            )
+            return {}
+        return {a.id: r for a, r in zip(articles, results, strict=True)}
+
+    def analysis_failures(self) -> list[AnalysisFailure]:
+        """The articles the model failed on in this session (they keep fallback sentences)."""
+        return list(self._failures.values())
 
     # -- reading --
 
     def articles(self) -> list[Article]:
         return self.store.articles()
+
+    def article(self, article_id: str) -> Article | None:
+        """One article by its full id (None if it is not in the database)."""
+        return self.store.article(article_id)
 
     def summaries(self) -> list[ArticleSummary]:
         counts = self.store.verdict_counts()
@@ -233,15 +362,27 @@ class Service:
     # -- claims --
 
     def claims(self, article_id: str | None = None) -> list[Claim]:
-        return self.store.claims(article_id)
+        claims = self.store.claims(article_id)
+        for claim in claims:
+            self._seen[claim.id] = claim.version
+        return claims
 
     def claim(self, claim_id: str) -> Claim | None:
-        return self.store.claim(claim_id)
+        claim = self.store.claim(claim_id)
+        if claim is not None:
+            self._seen[claim.id] = claim.version
+        return claim
 
     def claim_for(self, article_id: str, sentence: Sentence) -> Claim:
-        """The claim on a whole sentence: stored if it exists, else a fresh empty one."""
+        """The claim on a whole sentence: stored if it exists, else a fresh empty one
+        (version 0). What it returns counts as seen by the user (see `tag`)."""
+        claim = self._claim_for(article_id, sentence)
+        self._seen[claim.id] = claim.version
+        return claim
+
+    def _claim_for(self, article_id: str, sentence: Sentence) -> Claim:
         claim_id = claim_id_for(article_id, sentence.start, sentence.end)
-        stored = self.store.claim(claim_id)
+        stored = self.store.claim(claim_id) or self._overlapping_claim(article_id, sentence)
         if stored is not None:
             return stored
         article = self.store.article(article_id)
@@ -257,38 +398,158 @@ class Service:
             version=0,
         )
 
+    def _overlapping_claim(self, article_id: str, sentence: Sentence) -> Claim | None:
+        """A stored claim covering most of `sentence`, made on another segmentation of it
+        (e.g. tagged on the fallback splitter's sentence before the model had run)."""
+        length = max(1, sentence.end - sentence.start)
+        best: tuple[int, Claim] | None = None
+        for claim in self.store.claims(article_id, include_empty=True):
+            shared = min(claim.end, sentence.end) - max(claim.start, sentence.start)
+            claim_length = max(1, claim.end - claim.start)
+            mostly_same = shared * 2 > length and shared * 2 > claim_length
+            if mostly_same and (best is None or shared > best[0]):
+                best = (shared, claim)
+        return best[1] if best else None
+
     def history(self, claim_id: str) -> list[Annotation]:
         return self.store.history(claim_id)
 
-    def tag(self, article_id: str, sentence: Sentence, verdict: Verdict | None) -> Claim:
+    # Edits check the version of the claim the user saw. By default that is the version
+    # this service last returned (from `claims`, `claim`, `claim_for` or an edit); if the
+    # stored claim has moved on since, nothing is written and ClaimConflict shows both
+    # sides, unless the claim already is as the edit wants it (agreement, not conflict).
+    # An explicit `expected_version` (0: no claim yet) is strict: any other stored version
+    # is a conflict, for read-modify-write callers whose new value depends on the old.
+
+    def tag(
+        self,
+        article_id: str,
+        sentence: Sentence,
+        verdict: Verdict | None,
+        *,
+        expected_version: int | None = None,
+    ) -> Claim:
         """Set (or with None, clear) the verdict of a sentence's claim; saved at once."""
-        claim = self.claim_for(article_id, sentence)
-        return self._edit(
-            claim, replace(claim, verdict=verdict), "clear" if verdict is None else "tag"
-        )
+        claim = self._claim_for(article_id, sentence)
+        action = "clear" if verdict is None else "tag"
+        return self._edit(claim, replace(claim, verdict=verdict), action, expected_version)
 
-    def set_note(self, article_id: str, sentence: Sentence, note: str) -> Claim:
-        claim = self.claim_for(article_id, sentence)
-        return self._edit(claim, replace(claim, note=note.strip()), "note")
+    def set_note(
+        self, article_id: str, sentence: Sentence, note: str, *, expected_version: int | None = None
+    ) -> Claim:
+        claim = self._claim_for(article_id, sentence)
+        return self._edit(claim, replace(claim, note=note.strip()), "note", expected_version)
 
-    def set_evidence(self, article_id: str, sentence: Sentence, url: str) -> Claim:
+    def set_evidence(
+        self, article_id: str, sentence: Sentence, url: str, *, expected_version: int | None = None
+    ) -> Claim:
         """Attach an evidence URL (http/https only), or clear it with an empty string."""
         url = url.strip()
         if url:
             problem = evidence_url_problem(url)
             if problem:
                 raise ServiceError(problem)
-        claim = self.claim_for(article_id, sentence)
-        return self._edit(claim, replace(claim, evidence_url=url), "evidence")
+        claim = self._claim_for(article_id, sentence)
+        return self._edit(claim, replace(claim, evidence_url=url), "evidence", expected_version)
 
-    def _edit(self, before: Claim, after: Claim, action: str) -> Claim:
-        stored = self.store.save_claim(
-            after, user=self.user, action=action, at=self.clock(), expected_version=before.version
-        )
+    def append_note(self, article_id: str, sentence: Sentence, text: str) -> Claim:
+        """Add a line to a claim's note: read and write in one transaction, so two
+        instances appending at once both keep their line (never a conflict)."""
+        text = text.strip()
+        if not text:
+            raise ServiceError("nothing to add to the note")
+        with self.store.write():
+            claim = self._claim_for(article_id, sentence)
+            note = f"{claim.note}\n{text}" if claim.note else text
+            stored = self.store.save_claim(
+                replace(claim, note=note),
+                user=self.user,
+                action="note",
+                at=self.clock(),
+                expected_version=claim.version,
+            )
+        self._remember(claim, stored)
+        return stored
+
+    def _edit(
+        self, before: Claim, after: Claim, action: str, expected_version: int | None = None
+    ) -> Claim:
+        strict = expected_version is not None
+        expected = expected_version if strict else self._seen.get(before.id, before.version)
+        unchanged = before.version > 0 and _fields(after) == _fields(before)
+        if unchanged and (not strict or expected == before.version):
+            self._seen[before.id] = before.version  # already so: nothing to write or resolve
+            return before
+        try:
+            stored = self.store.save_claim(
+                after, user=self.user, action=action, at=self.clock(), expected_version=expected
+            )
+        except ConflictError as error:
+            raise self._conflict(after, before, error.current, action) from None
+        self._remember(before, stored)
+        return stored
+
+    def _remember(self, before: Claim, stored: Claim) -> None:
+        """Note a write of this service: the version it saw, and an undo step if it changed."""
+        self._seen[stored.id] = stored.version
         self._latest[stored.id] = stored
         if stored.version != before.version:
             self._undo.append(_Edit(current=stored, target=before))
             self._redo.clear()
+
+    def _conflict(self, wanted: Claim, base: Claim, theirs: Claim, action: str) -> ClaimConflict:
+        """The conflict of an edit (`base` changed into `wanted`) with the stored `theirs`.
+
+        `mine` is `theirs` with the fields the edit changed; it is kept until resolved.
+        The user has now been shown `theirs`: the same edit made again is deliberate.
+        """
+        edited = {
+            n: getattr(wanted, n) for n in CLAIM_FIELDS if getattr(wanted, n) != getattr(base, n)
+        }
+        mine = replace(theirs, **edited)
+        conflict = ClaimConflict(mine, theirs, action)
+        self._conflicts[theirs.id] = conflict
+        self._seen[theirs.id] = theirs.version
+        return conflict
+
+    def conflict(self, claim_id: str) -> ClaimConflict | None:
+        """The unresolved conflict on a claim, if any."""
+        return self._conflicts.get(claim_id)
+
+    def resolve_conflict(self, chosen: Claim) -> Claim:
+        """Keep `chosen` (a conflict's `mine` or `theirs`, or a blend of the two).
+
+        Written against the version the conflict showed, with one audit row (action
+        "resolve") per contested field whose `old` is the value that lost: both sides
+        stay in the history either way. If the claim changed yet again, ClaimConflict.
+        """
+        pending = self._conflicts.get(chosen.id)
+        current = self.store.claim(chosen.id)
+        if current is None:
+            raise ServiceError(f"claim {chosen.id} does not exist")
+        theirs = pending.theirs if pending is not None else current
+        mine = pending.mine if pending is not None else current
+        # Per field, the value that lost: theirs where the user kept neither or kept mine.
+        rejected = replace(
+            theirs,
+            **{
+                name: getattr(mine if getattr(chosen, name) == getattr(theirs, name) else theirs,
+                              name)
+                for name in CLAIM_FIELDS
+            },
+        )  # fmt: skip
+        try:
+            stored = self.store.resolve_claim(
+                chosen,
+                rejected=rejected,
+                user=self.user,
+                at=self.clock(),
+                expected_version=theirs.version,
+            )
+        except ConflictError as error:
+            raise self._conflict(chosen, theirs, error.current, "resolve") from None
+        self._conflicts.pop(chosen.id, None)
+        self._remember(current, stored)
         return stored
 
     def undo(self) -> Claim | None:
@@ -296,8 +557,14 @@ class Service:
         if not self._undo:
             return None
         edit = self._undo.pop()
-        stored = self._restore(edit.current, edit.target, "undo")
-        self._redo.append(_Edit(current=stored, target=edit.current))
+        try:
+            stored = self._restore(edit.current, edit.target, "undo")
+        except (StoreError, ServiceError):
+            self._undo.append(edit)  # not applied: still there to undo
+            raise
+        self._redo.append(_Edit(current=stored, target=edit.current, group=edit.group))
+        if edit.group and self._undo and self._undo[-1].group == edit.group:
+            return self.undo() or stored  # the rest of the group: one step for the user
         return stored
 
     def redo(self) -> Claim | None:
@@ -305,8 +572,14 @@ class Service:
         if not self._redo:
             return None
         edit = self._redo.pop()
-        stored = self._restore(edit.current, edit.target, "redo")
-        self._undo.append(_Edit(current=stored, target=edit.current))
+        try:
+            stored = self._restore(edit.current, edit.target, "redo")
+        except (StoreError, ServiceError):
+            self._redo.append(edit)
+            raise
+        self._undo.append(_Edit(current=stored, target=edit.current, group=edit.group))
+        if edit.group and self._redo and self._redo[-1].group == edit.group:
+            self.redo()  # the rest of the group
         return stored
 
     def _restore(self, current: Claim, target: Claim, action: str) -> Claim:
@@ -316,15 +589,97 @@ class Service:
         restored = replace(
             current, verdict=target.verdict, note=target.note, evidence_url=target.evidence_url
         )
-        stored = self.store.save_claim(
-            restored,
-            user=self.user,
-            action=action,
-            at=self.clock(),
-            expected_version=current.version,
-        )
+        try:
+            stored = self.store.save_claim(
+                restored,
+                user=self.user,
+                action=action,
+                at=self.clock(),
+                expected_version=current.version,
+            )
+        except ConflictError as error:
+            raise self._conflict(restored, current, error.current, action) from None
         self._latest[stored.id] = stored
+        self._seen[stored.id] = stored.version
         return stored
+
+    # -- comparing outlets (SPEC §4.5, §4.6) --
+
+    def corpus_signature(self) -> tuple[object, ...]:
+        """What the comparison depends on: every article id with the model of its analysis.
+
+        Cheap (one small query): it changes when an article is added or re-analysed.
+        """
+        from annotator.compare import VERSION
+
+        return (VERSION, *sorted(self.store.article_models().items()))
+
+    def comparison(self) -> Comparison:
+        """The cross-article comparison of the open corpus, computed once and cached.
+
+        Slow the first time for a corpus (imports scikit-learn, ~2 s; then well under a
+        second for 50 articles): call it from a worker. Later calls return the cached
+        `Comparison` until an article is added or re-analysed (`corpus_signature`), so a
+        front end can call it whenever it needs the comparison and then use the returned
+        object's lookups (`aligned`, `matches`, `discrepancies`, `entities`, `coverage`,
+        `quantities`, `attribution`, `checkworthiness`, `triage`) per keypress.
+        Works on fallback sentences too (no entities: no variants, no spellings).
+        """
+        from annotator.compare import compare_articles
+
+        signature = self.corpus_signature()
+        with self._comparison_lock:
+            if self._comparison is not None and self._comparison[0] == signature:
+                return self._comparison[1]
+            corpus = [(a, self.store.sentences(a.id)) for a in self.store.articles()]
+            comparison = compare_articles(corpus)
+            self._comparison = (signature, comparison)
+            return comparison
+
+    def cached_comparison(self) -> Comparison | None:
+        """The comparison if it is computed and still current, else None (never computes).
+
+        For a front end's keypress handlers: no work, no waiting on a worker.
+        """
+        cached = self._comparison
+        if cached is None or cached[0] != self.corpus_signature():
+            return None
+        return cached[1]
+
+    def tag_aligned(
+        self, article_id: str, sentence: Sentence, verdict: Verdict | None
+    ) -> list[Claim]:
+        """Give a sentence and its aligned appearances in other articles one verdict.
+
+        The aligned appearances are `comparison().aligned(...)` (same fact, one per other
+        article), except those that disagree with this sentence on a figure or a person
+        (a discrepancy of kind quantity or entity): confirming one reading does not confirm
+        the other. Returns the claims as stored, this sentence's first. Every claim is
+        saved and audited as `tag` does; together they are one undo step (`undo` puts them
+        all back, `redo` re-applies them all).
+        """
+        comparison = self.comparison()
+        here = (article_id, sentence.index)
+        conflicting = set()
+        for d in comparison.discrepancies_for(article_id, sentence.index):
+            if d.kind in ("quantity", "entity"):
+                a, b = (d.article_a, d.sentence_a), (d.article_b, d.sentence_b)
+                conflicting.add(b if a == here else a)
+        targets = [(article_id, sentence)] + [
+            (match.article_id, comparison.sentence(match.article_id, match.index))
+            for match in comparison.aligned(article_id, sentence.index)
+            if (match.article_id, match.index) not in conflicting
+        ]
+        group = next(_GROUPS)
+        first = len(self._undo)
+        claims: list[Claim] = []
+        try:
+            for target_article, target in targets:
+                claims.append(self.tag(target_article, target, verdict))
+        finally:
+            for position in range(first, len(self._undo)):
+                self._undo[position] = replace(self._undo[position], group=group)
+        return claims
 
     @property
     def can_undo(self) -> bool:
@@ -428,6 +783,8 @@ class Service:
             moved += claim.id != record.claim.id or claim.start != record.claim.start
             placed.append(claim)
         outcome = self.store.merge_claims(placed, user=self.user, at=self.clock())
+        for claim_id in outcome.added + outcome.updated:
+            self._seen.pop(claim_id, None)  # moved on by this import, not by someone else
         return ImportReport(
             added=len(outcome.added),
             updated=len(outcome.updated),

@@ -8,6 +8,9 @@ read-modify-write); sqlite-utils calls made inside one become savepoints.
 from __future__ import annotations
 
 import json
+import os
+import re
+import socket
 import sqlite3
 import threading
 from collections import Counter
@@ -15,15 +18,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any
 
 from annotator.model import Annotation, Article, Claim, Entity, NlpResult, Sentence, Verdict
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
 BUSY_TIMEOUT_MS = 10_000
+# `PRAGMA quick_check` on open reads the whole file (about 0.4 s for 32 MiB): larger files
+# are not checked up front; SQLite still refuses any page it finds corrupt when it reads it.
+QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -35,9 +43,8 @@ def wal_reset_bug(version: str = sqlite3.sqlite_version) -> bool:
     release = parts + (0,) * (3 - len(parts))
     if release >= (3, 51, 3):
         return False
-    if (3, 44, 6) <= release < (3, 45, 0) or (3, 50, 7) <= release < (3, 51, 0):
-        return False
-    return True
+    fixed_backport = (3, 44, 6) <= release < (3, 45, 0) or (3, 50, 7) <= release < (3, 51, 0)
+    return not fixed_backport
 
 
 def journal_mode_for(version: str = sqlite3.sqlite_version) -> str:
@@ -56,7 +63,71 @@ def sqlite_status() -> str:
     return f"SQLite {version}: WAL journal"
 
 
-migrations = Migrations("annotator")
+# Where SQLite's file locks cannot be trusted (SQLite FAQ 5: "locking on network
+# filesystems is buggy"): there a second writer is refused by a lock file of our own.
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ncpfs", "coda", "ceph",
+        "glusterfs", "fuse.glusterfs", "lustre", "gpfs", "davfs", "fuse.sshfs", "sshfs",
+        "fuse.rclone", "fuse.s3fs",
+    }
+)  # fmt: skip
+MOUNTINFO = Path("/proc/self/mountinfo")
+
+
+def _unescape_mount(field: str) -> str:
+    """A mountinfo path field with its octal escapes (``\\040`` = space) decoded."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def mount_type(mountinfo: str, path: str) -> str:
+    """The filesystem type of the mount holding the absolute `path`, from mountinfo text."""
+    best, kind = -1, ""
+    for line in mountinfo.splitlines():
+        left, separator, right = line.partition(" - ")
+        fields = left.split()
+        if not separator or len(fields) < 5 or not right.split():
+            continue
+        point = _unescape_mount(fields[4])
+        inside = path == point or path.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= best:  # later mounts on the same point hide earlier ones
+            best, kind = len(point), right.split()[0]
+    return kind
+
+
+def filesystem_type(path: str | Path) -> str:
+    """The type of the filesystem holding `path` ("ext4", "nfs4", …); "" when unknown."""
+    try:
+        mountinfo = MOUNTINFO.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return mount_type(mountinfo, os.path.realpath(path))
+
+
+def is_writable(path: str | Path) -> bool:
+    """Whether `path` may be written: `os.access`, and some write bit in its mode.
+
+    The mode bits matter for root, for whom `os.access` is always true: a database file
+    made read-only with chmod (or a read-only folder) is treated as such by everyone.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return os.access(path, os.W_OK) and bool(mode & 0o222)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+MIGRATION_SET = "annotator"
 
 
 class StoreError(Exception):
@@ -100,7 +171,6 @@ class MergeOutcome:
 # --- migrations --------------------------------------------------------------------------------
 
 
-@migrations(name="0001_initial")
 def _initial(db: Database) -> None:
     db.executescript(
         """
@@ -183,13 +253,35 @@ def _initial(db: Database) -> None:
     )
 
 
-@migrations(name="0002_fulltext_search")
 def _fulltext_search(db: Database) -> None:
     db.table("sentences").enable_fts(["text"], fts_version="FTS5", create_triggers=True)
     db.table("claims").enable_fts(["note"], fts_version="FTS5", create_triggers=True)
 
 
-SCHEMA_VERSION = len(migrations._migrations)
+MIGRATIONS = (("0001_initial", _initial), ("0002_fulltext_search", _fulltext_search))
+"""Every migration, in order: (name, function)."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@cache
+def _migration_set() -> Migrations:
+    """The sqlite-utils migration set. Built, and sqlite-utils imported, only when a
+    migration is pending: sqlite-utils imports numpy (~0.3 s), which an up-to-date
+    database (every start of the reader) must not pay for."""
+    from sqlite_utils.migrations import Migrations
+
+    made = Migrations(MIGRATION_SET)
+    for name, function in MIGRATIONS:
+        made(name=name)(function)
+    return made
+
+
+def __getattr__(name: str) -> Any:
+    """`migrations`, the sqlite-utils migration set, made on first use."""
+    if name == "migrations":
+        return _migration_set()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -266,31 +358,48 @@ def _field_text(claim: Claim | None, name: str) -> str | None:
 class Store:
     """One open annotations database. Safe to share between threads (one lock)."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+        """Open (or create) the database at `path`, check it, and migrate it.
+
+        Refused with a one-line `StoreError`, before anything is written: a file that is
+        not SQLite, a newer schema, a corrupt file (`PRAGMA quick_check`), a new database
+        in a folder that is not writable, and a second writer of a database on a network
+        filesystem. A file or folder that is not writable (or `read_only`) opens
+        read-only: reading works, every write raises `StoreError` saying "read-only".
+        """
         self.path = str(path)
         self.journal_mode = journal_mode_for()
         self._lock = threading.RLock()
-        self._check_file()
+        self._lock_file: Path | None = None
+        self.read_only_reason = "opened read-only" if read_only else ""
+        existed = self._check_file()
+        self._take_network_lock()
         try:
             conn = sqlite3.connect(
-                self.path,
+                self._address(),
                 timeout=BUSY_TIMEOUT_MS / 1000,
                 isolation_level=None,
                 check_same_thread=False,
+                uri=self.read_only,
             )
         except sqlite3.Error as error:
+            self._release_network_lock()
             raise StoreError(f"{self.path}: cannot open database: {error}") from error
         conn.row_factory = sqlite3.Row
         self.conn = conn
-        self.db = Database(conn, execute_plugins=False)
+        self._db: Database | None = None
         try:
             self._configure()
+            self._check_contents(existed)
+            self._set_journal_mode()
             self._migrate()
         except sqlite3.DatabaseError as error:
             conn.close()
+            self._release_network_lock()
             raise StoreError(f"{self.path}: {self._explain(error)}") from error
         except StoreError:
             conn.close()
+            self._release_network_lock()
             raise
 
     # -- opening --
@@ -299,20 +408,87 @@ class Store:
     def in_memory(self) -> bool:
         return self.path == ":memory:" or self.path == ""
 
-    def _check_file(self) -> None:
+    @property
+    def read_only(self) -> bool:
+        """Whether every write is refused (see `read_only_reason`)."""
+        return bool(self.read_only_reason)
+
+    def _address(self) -> str:
+        if not self.read_only:
+            return self.path
+        return Path(self.path).resolve().as_uri() + "?mode=ro"
+
+    def _check_file(self) -> bool:
+        """Refuse what must not be opened; note a read-only file. Whether it has content."""
         if self.in_memory:
-            return
+            return False
         path = Path(self.path)
         if path.is_dir():
             raise StoreError(f"{path}: is a folder, not a database file")
-        if path.exists():
+        folder = path.parent
+        if not path.exists():
+            if not folder.is_dir():
+                raise StoreError(f"cannot create database in {folder}: no such folder")
+            if self.read_only:
+                raise StoreError(f"{path}: no such database")
+            if not is_writable(folder):
+                raise StoreError(f"cannot create database in {folder}: read-only")
+            return False
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(SQLITE_MAGIC))
+        except OSError as error:
+            raise StoreError(f"{path}: cannot read: {error.strerror}") from error
+        if header and header != SQLITE_MAGIC:
+            raise StoreError(f"{path}: not an annotator database (not SQLite); left untouched")
+        if not self.read_only and not is_writable(path):
+            self.read_only_reason = "the file is not writable"
+        elif not self.read_only and not is_writable(folder):
+            # The rollback journal (or the WAL) is a file beside the database.
+            self.read_only_reason = f"its folder {folder} is not writable"
+        return bool(header)
+
+    def _take_network_lock(self) -> None:
+        """On a network filesystem, hold `<db>.lock` (host and pid) while open for writing.
+
+        SQLite's own locks are not reliable there, so a second writer is refused with the
+        holder named. A lock left by a dead process of this host is taken over.
+        """
+        if self.in_memory or self.read_only:
+            return
+        kind = filesystem_type(Path(self.path).resolve().parent)
+        if kind not in NETWORK_FILESYSTEMS:
+            return
+        lock = Path(f"{self.path}.lock")
+        me = {"host": socket.gethostname(), "pid": os.getpid()}
+        for _ in range(3):
             try:
-                with path.open("rb") as handle:
-                    header = handle.read(len(SQLITE_MAGIC))
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = _read_lock(lock)
+                host, pid = str(holder.get("host", "")), holder.get("pid")
+                if host == me["host"] and isinstance(pid, int) and not _pid_alive(pid):
+                    lock.unlink(missing_ok=True)  # left by a process that died: stale
+                    continue
+                who = f"{host} (pid {pid})" if host else "an unknown program"
+                raise StoreError(
+                    f"{self.path}: already open for writing by {who} on a network filesystem "
+                    f"({kind}); close it there first (or remove {lock} if it is gone)"
+                ) from None
             except OSError as error:
-                raise StoreError(f"{path}: cannot read: {error.strerror}") from error
-            if header and header != SQLITE_MAGIC:
-                raise StoreError(f"{path}: not an annotator database (not SQLite); left untouched")
+                reason = (error.strerror or type(error).__name__).lower()
+                message = f"{self.path}: cannot create the lock file {lock} ({reason})"
+                raise StoreError(message) from error
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(me, handle)
+            self._lock_file = lock
+            return
+        raise StoreError(f"{self.path}: cannot take the lock file {lock}; try again")
+
+    def _release_network_lock(self) -> None:
+        lock, self._lock_file = self._lock_file, None
+        if lock is not None and _read_lock(lock).get("pid") == os.getpid():
+            lock.unlink(missing_ok=True)
 
     @staticmethod
     def _explain(error: sqlite3.Error) -> str:
@@ -328,7 +504,26 @@ class Store:
     def _configure(self) -> None:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.conn.execute("PRAGMA foreign_keys = ON")
-        if not self.in_memory:
+
+    def _check_contents(self, existed: bool) -> None:
+        """Refuse a newer schema or a corrupt file before anything could be written."""
+        found = self.schema_version()
+        if found > SCHEMA_VERSION:
+            raise NewerSchemaError(
+                f"{self.path}: written by a newer annotator (schema {found}, this version "
+                f"knows {SCHEMA_VERSION}); upgrade annotator; the file is untouched"
+            )
+        if existed and os.path.getsize(self.path) <= QUICK_CHECK_MAX_BYTES:
+            problems = [str(row[0]) for row in self.conn.execute("PRAGMA quick_check(3)")]
+            if problems != ["ok"]:
+                first = " ".join(problems[0].split())[:120]
+                raise StoreError(
+                    f"{self.path}: database file is corrupt ({first}); nothing was written, "
+                    "the file is untouched"
+                )
+
+    def _set_journal_mode(self) -> None:
+        if not self.in_memory and not self.read_only:
             wanted = self.journal_mode
             mode = self.conn.execute(f"PRAGMA journal_mode = {wanted}").fetchone()[0]
             if str(mode).lower() != wanted.lower():
@@ -339,39 +534,77 @@ class Store:
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils view of the connection (sqlite-utils imported on first use)."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
+
+    def _pending_migrations(self) -> list[str]:
+        """Names of the migrations not applied yet, read with plain SQL from the table
+        where sqlite-utils records them (as `Migrations.pending` does)."""
+        recorded = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+        ).fetchone()
+        applied: set[str] = set()
+        if recorded:
+            applied = {
+                row[0]
+                for row in self.conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
+                    (MIGRATION_SET,),
+                )
+            }
+        return [name for name, _ in MIGRATIONS if name not in applied]
+
     def _migrate(self) -> None:
         found = self.schema_version()
-        if found > SCHEMA_VERSION:
-            raise NewerSchemaError(
-                f"{self.path}: written by a newer annotator (schema {found}, this version "
-                f"knows {SCHEMA_VERSION}); upgrade annotator; the file is untouched"
-            )
-        if not migrations.pending(self.db):
+        if not self._pending_migrations():
             return
+        if self.read_only:
+            raise StoreError(
+                f"{self.path}: needs upgrading to schema {SCHEMA_VERSION}, but the database "
+                f"is read-only ({self.read_only_reason}); nothing was written"
+            )
+        snapshot = None
         if not self.in_memory and found > 0:
-            self.backup(self._snapshot_path(found))
+            snapshot = self.backup(self._snapshot_path(found))
         with self.write():
             # Another instance may have migrated while we waited for the lock.
-            if migrations.pending(self.db):
-                migrations.apply(self.db)
+            if self._pending_migrations():
+                _migration_set().apply(self.db)
                 self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif snapshot is not None:
+                snapshot.unlink(missing_ok=True)  # that instance took its own snapshot
 
     def _snapshot_path(self, version: int) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        return Path(f"{self.path}.v{version}-{stamp}.bak")
+        # The pid keeps snapshots of instances upgrading at the same second apart.
+        return Path(f"{self.path}.v{version}-{stamp}-{os.getpid()}.bak")
 
     def backup(self, target: str | Path) -> Path:
-        """Write a consistent copy of the database to `target` (VACUUM INTO)."""
+        """Write a consistent copy of the database to `target` (VACUUM INTO).
+
+        Works while other connections write (it reads one snapshot) and on a read-only
+        database; never overwrites a file.
+        """
         target = Path(target)
         if target.exists():
             raise StoreError(f"{target}: already exists; choose another backup file")
-        with self._lock:
-            self.conn.execute("VACUUM INTO ?", (str(target),))
+        try:
+            with self._lock:
+                self.conn.execute("VACUUM INTO ?", (str(target),))
+        except sqlite3.Error as error:
+            raise StoreError(f"{target}: backup failed: {self._explain(error)}") from error
         return target
 
     def close(self) -> None:
         with self._lock:
             self.conn.close()
+            self._release_network_lock()
 
     # -- transactions --
 
@@ -382,6 +615,11 @@ class Store:
             if self.conn.in_transaction:
                 yield self.conn
                 return
+            if self.read_only:
+                raise StoreError(
+                    f"{self.path}: database is read-only ({self.read_only_reason}); "
+                    "nothing was saved"
+                )
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as error:
@@ -641,6 +879,72 @@ class Store:
             )
         return stored
 
+    def resolve_claim(
+        self, chosen: Claim, *, rejected: Claim, user: str, at: str, expected_version: int
+    ) -> Claim:
+        """Settle a conflict: store `chosen`'s fields, and audit the value that lost.
+
+        One audit row (action "resolve") per field where `chosen` and `rejected` differ
+        or `chosen` changes the stored value: `old` is the value that lost (the rejected
+        one, else the stored one), `new` the value kept, so both sides stay in the trail
+        whichever wins. The version moves on only if a stored field changes. If the claim
+        moved past `expected_version` meanwhile, nothing is written (ConflictError).
+        """
+        with self.write() as conn:
+            row = conn.execute("SELECT * FROM claims WHERE id = ?", (chosen.id,)).fetchone()
+            if row is None:
+                raise StoreError(f"claim {chosen.id} no longer exists")
+            current = _claim_from_row(row)
+            if current.version != expected_version:
+                raise ConflictError(current)
+            changed = [
+                f for f in AUDITED_FIELDS if _field_text(current, f) != _field_text(chosen, f)
+            ]
+            contested = [
+                f for f in AUDITED_FIELDS if _field_text(rejected, f) != _field_text(chosen, f)
+            ]
+            stored = current
+            if changed:
+                stored = replace(
+                    current,
+                    verdict=chosen.verdict,
+                    note=chosen.note,
+                    evidence_url=chosen.evidence_url,
+                    annotator=user,
+                    updated_at=at,
+                    version=current.version + 1,
+                )
+                conn.execute(
+                    "UPDATE claims SET verdict = ?, note = ?, evidence_url = ?, annotator = ?, "
+                    "updated_at = ?, version = version + 1 WHERE id = ?",
+                    (
+                        chosen.verdict.value if chosen.verdict else None,
+                        chosen.note,
+                        chosen.evidence_url,
+                        user,
+                        at,
+                        chosen.id,
+                    ),
+                )
+            conn.executemany(
+                "INSERT INTO audit (claim_id, at, user, action, field, old, new) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        chosen.id,
+                        at,
+                        user,
+                        "resolve",
+                        f,
+                        _field_text(rejected if f in contested else current, f),
+                        _field_text(chosen, f),
+                    )
+                    for f in AUDITED_FIELDS
+                    if f in changed or f in contested
+                ],
+            )
+        return stored
+
     def merge_claims(
         self, claims: Sequence[Claim], *, user: str, at: str, action: str = "import"
     ) -> MergeOutcome:
@@ -780,6 +1084,15 @@ class Store:
             )
         ]
         return hits
+
+
+def _read_lock(lock: Path) -> dict[str, Any]:
+    """The holder written in a lock file ({} when it is gone or unreadable)."""
+    try:
+        holder = json.loads(lock.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
 
 
 def _fts_query(query: str) -> str:

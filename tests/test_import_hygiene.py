@@ -57,3 +57,22 @@ def test_help_imports_nothing_heavy() -> None:
         "    main(['--help'])"
     )
     assert not {"spacy", "textual", "trafilatura", "sqlite_utils", "thinc"} & loaded
+
+
+def test_tui_reaches_the_store_only_through_the_service() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in (PACKAGE / "tui").rglob("*.py")
+        if ".store." in path.read_text(encoding="utf-8") or "annotator.store" in _imports_full(path)
+    ]
+    assert offenders == []
+
+
+def _imports_full(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names

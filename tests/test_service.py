@@ -205,3 +205,26 @@ def test_service_without_a_model_still_reads_and_tags(make_service: Callable[...
     article = service.resolve_article("004")
     claim = service.tag(article.id, service.sentence(article.id, 2), Verdict.UNVERIFIED)
     assert claim.verdict is Verdict.UNVERIFIED
+
+
+def test_a_claim_made_before_the_model_ran_stays_the_sentences_claim(
+    make_service: Callable[..., Service],
+) -> None:
+    service = make_service()
+    service.open_paths([SEEDS])
+    article = service.resolve_article("002")
+    fallback = service.sentence(article.id, 2)
+    first = service.tag(article.id, fallback, Verdict.CONFIRMED)
+    # The model's sentence covers the same text with a slightly different span.
+    from annotator.model import Sentence
+
+    shifted = Sentence(fallback.index, fallback.start, fallback.end + 1, fallback.text + " ")
+    again = service.tag(article.id, shifted, Verdict.DISPUTED)
+    assert again.id == first.id
+    assert [c.verdict for c in service.claims(article.id)] == [Verdict.DISPUTED]
+
+
+def test_article_by_id(seeded: Service) -> None:
+    article = seeded.resolve_article("003")
+    assert seeded.article(article.id) == article
+    assert seeded.article("f" * 64) is None

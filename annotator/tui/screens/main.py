@@ -29,12 +29,14 @@ from annotator.model import Article, Claim, Sentence, Verdict
 from annotator.sanitize import printable
 from annotator.service import (
     EXPORT_FORMATS,
+    ConflictError,
     OpenReport,
+    SearchHit,
     Service,
     ServiceError,
+    StoreError,
     evidence_url_problem,
 )
-from annotator.store import ConflictError, SearchHit, StoreError
 from annotator.tui.keys import BINDINGS, FOOTER_LABELS, HELP_GROUPS
 from annotator.tui.screens.export_dialog import ExportDialog, ExportRequest
 from annotator.tui.screens.help import HelpScreen, help_rows
@@ -211,7 +213,7 @@ class MainScreen(Screen[None]):
         """How an article is named in search results: its column number and outlet."""
         found = self.pane_for(article_id)
         if found is None:
-            article = self.service.store.article(article_id)
+            article = self.service.article(article_id)
             return outlet_label(article) if article else article_id[:12]
         return f"{found[1].number} {outlet_label(found[1].article)}"
 

@@ -17,7 +17,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotator.sanitize import printable
-from annotator.store import SearchHit
+from annotator.service import SearchHit
 from annotator.tui.screens.fields import PrintableInput
 
 SNIPPET_WIDTH = 120  # characters of a long snippet kept around its first match
