@@ -16,8 +16,8 @@ run: $(STAMP)
 	$(BIN)/annotator $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check annotator tests bench
-	$(BIN)/ruff format --check annotator tests bench
+	$(BIN)/ruff check annotator tests $(wildcard bench)
+	$(BIN)/ruff format --check annotator tests $(wildcard bench)
 	$(BIN)/mypy
 
 test: lint
