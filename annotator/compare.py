@@ -2,7 +2,10 @@
 
 `compare_articles(corpus)` computes everything once for a corpus and returns a `Comparison`
 whose methods only look things up (a dictionary or an array slice), so that a front end can
-call them on every keypress. The service caches one per corpus (`Service.comparison`).
+call them on every keypress. The service caches one per corpus (`Service.comparison`), in
+memory and in the database: `Comparison.to_json` writes everything it computed and
+`Comparison.from_json` rebuilds it without numpy or scikit-learn (a second
+`annotator discrepancies` on the same database answers in well under a second).
 
 **Entity variants** and the coverage matrix (`Comparison.entities`, `.coverage`): named
 entities merged across articles by `annotator.variants` (spellings, acronyms, short forms).
@@ -43,9 +46,14 @@ are no entity variants or spelling discrepancies.
 
 from __future__ import annotations
 
+import array
+import base64
+import binascii
+import json
 import re
+import sys
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +74,7 @@ from annotator.variants import (
 )
 
 __all__ = [
+    "CACHE_FORMAT",
     "MIN_SCORE",
     "NAMED_LABELS",
     "THRESHOLD",
@@ -80,6 +89,9 @@ __all__ = [
 
 VERSION = "1"
 """Changes whenever the results for the same corpus would change (part of the cache key)."""
+
+CACHE_FORMAT = 1
+"""The shape of `Comparison.to_json`; a cached comparison of another format is recomputed."""
 
 THRESHOLD = 0.28
 """A pair of sentences with at least this score reports the same fact (tuned on the seeds)."""
@@ -315,11 +327,13 @@ class Comparison:
             self._offsets,
         ) = best
         self._merged = merged
-        import numpy as np
-
+        # Plain lists here (not numpy), so that a comparison rebuilt from its JSON
+        # (`from_json`) needs neither numpy nor scikit-learn.
         counts = [len(sentences[a]) for a in self.articles]
-        self._row_article = np.repeat(np.arange(len(counts)), counts)
+        self._row_article: list[int] = [n for n, count in enumerate(counts) for _ in range(count)]
         self._pairs: list[Alignment] | None = None
+        self._stored_pairs: tuple[list[str], list[Any]] | None = None  # from `from_json`
+        self._stored_triage: tuple[list[str], list[Any]] | None = None  # from `from_json`
         self._mentions_by_article: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for entity in merged.entities:
             for mention in entity.mentions:
@@ -380,6 +394,12 @@ class Comparison:
 
         Sentence indices are 0-based; `score` is the pair's score.
         """
+        if self._pairs is None and self._stored_pairs is not None:
+            ids, (a, sentence_a, b, sentence_b, score) = self._stored_pairs
+            self._pairs = [
+                Alignment(ids[a[i]], sentence_a[i], ids[b[i]], sentence_b[i], score[i])
+                for i in range(len(a))
+            ]
         if self._pairs is None:
             import numpy as np
 
@@ -469,15 +489,24 @@ class Comparison:
     # -- triage
 
     def _scored(self) -> dict[tuple[str, int], TriageItem]:
+        if self._triage is None and self._stored_triage is not None:
+            ids, stored = self._stored_triage
+            self._set_triage(
+                [
+                    TriageItem(ids[a], index, score, tuple(Feature(*f) for f in features))
+                    for a, index, score, features in stored
+                ]
+            )
         if self._triage is None:
             from annotator.triage import score_sentences
 
-            items = score_sentences(self)
-            self._triage = {(t.article_id, t.index): t for t in items}
-            self._ranked = sorted(
-                items, key=lambda t: (-t.score, self._order[t.article_id], t.index)
-            )
+            self._set_triage(score_sentences(self))
+        assert self._triage is not None
         return self._triage
+
+    def _set_triage(self, items: Sequence[TriageItem]) -> None:
+        self._triage = {(t.article_id, t.index): t for t in items}
+        self._ranked = sorted(items, key=lambda t: (-t.score, self._order[t.article_id], t.index))
 
     def triage(self, top: int | None = None) -> list[TriageItem]:
         """Sentences by check-worthiness, highest first (ties in corpus order); `top` cuts.
@@ -500,6 +529,204 @@ class Comparison:
 
     def sentences(self, article_id: str) -> Sequence[Sentence]:
         return self._sentences.get(article_id, ())
+
+    # -- serialisation (the database's comparison cache)
+
+    def to_json(self) -> str:
+        """Everything this comparison computed, as JSON text that `from_json` rebuilds from.
+
+        Computes the discrepancies and the triage first (if not done yet), so that the
+        rebuilt comparison answers every question by lookup, without numpy or scikit-learn.
+        Articles and sentences are not included (the database has them): only their ids
+        and counts, to check that they are the ones compared.
+        """
+        number = {article_id: n for n, article_id in enumerate(self.articles)}
+
+        def mention(m: Mention) -> list[Any]:
+            return [number[m.article_id], m.index, m.start, m.end, m.text, m.label]
+
+        infos = []
+        for article_id in self.articles:
+            for sentence in self._sentences[article_id]:
+                info = self._infos[(article_id, sentence.index)]
+                infos.append(
+                    [
+                        [_quantity_data(q) for q in info.quantities],
+                        info.attribution,
+                        list(info.entities),
+                        info.toll,
+                        [sorted(keys) for keys in info.claims],
+                    ]
+                )
+        pairs = self.pairs()
+        data = {
+            "format": CACHE_FORMAT,
+            "version": VERSION,
+            "threshold": self.threshold,
+            "articles": list(self.articles),
+            "sentences": [len(self._sentences[a]) for a in self.articles],
+            "infos": infos,
+            "best": {  # large (a match per sentence and other article): packed arrays
+                "others": _pack("i", self._other_rows),  # (the rows follow from `starts`)
+                "scores": _pack("d", self._scores),
+                "starts": _pack("i", self._starts),
+                "mutual": _pack("b", self._mutual),
+                "claim_pairs": _pack("i", [int(x) for pair in self._claim_pairs for x in pair]),
+            },
+            "entities": [
+                [
+                    e.key,
+                    e.name,
+                    e.label,
+                    list(e.variants),
+                    [e.counts[a] for a in self.articles],
+                    [mention(m) for m in e.mentions],
+                ]
+                for e in self._merged.entities
+            ],
+            "key_of": [[number[a], start, key] for (a, start), key in self._merged.key_of.items()],
+            "spellings": [
+                [entity.key, [[mention(m) for m in group] for group in groups]]
+                for entity, groups in self._merged.spellings
+            ],
+            "pairs": {  # packed too, and made into `Alignment`s only when asked for
+                "a": _pack("i", [number[p.article_a] for p in pairs]),
+                "sentence_a": _pack("i", [p.sentence_a for p in pairs]),
+                "b": _pack("i", [number[p.article_b] for p in pairs]),
+                "sentence_b": _pack("i", [p.sentence_b for p in pairs]),
+                "score": _pack("d", [p.score for p in pairs]),
+            },
+            "discrepancies": [
+                [
+                    d.kind,
+                    d.explanation,
+                    number[d.article_a],
+                    d.sentence_a,
+                    d.reading_a,
+                    number[d.article_b],
+                    d.sentence_b,
+                    d.reading_b,
+                ]
+                for d in self.discrepancies()
+            ],
+            "triage": [
+                [
+                    number[t.article_id],
+                    t.index,
+                    t.score,
+                    [[f.name, f.weight, f.detail] for f in t.features],
+                ]
+                for t in self._scored().values()
+            ],
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(
+        cls,
+        text: str,
+        articles: Sequence[Article],
+        sentences: Mapping[str, Sequence[Sentence]],
+    ) -> Comparison:
+        """Rebuild a comparison that `to_json` wrote, over the same articles and sentences.
+
+        Raises ValueError when `text` is not such JSON, has another `CACHE_FORMAT` or
+        `VERSION`, or was computed over other articles (ids, order or sentence counts):
+        the caller then computes the comparison afresh. Imports neither numpy nor
+        scikit-learn.
+        """
+        try:
+            data = json.loads(text)
+            if data.get("format") != CACHE_FORMAT or data.get("version") != VERSION:
+                raise ValueError("the cached comparison has another format or version")
+            ids: list[str] = data["articles"]
+            if ids != [a.id for a in articles] or data["sentences"] != [
+                len(sentences[a]) for a in ids
+            ]:
+                raise ValueError("the cached comparison is of other articles")
+            return cls._rebuild(data, articles, sentences)
+        except (KeyError, TypeError, IndexError, AttributeError, StopIteration) as error:
+            raise ValueError(f"not a cached comparison: {type(error).__name__}") from error
+
+    @classmethod
+    def _rebuild(
+        cls,
+        data: dict[str, Any],
+        articles: Sequence[Article],
+        sentences: Mapping[str, Sequence[Sentence]],
+    ) -> Comparison:
+        ids: list[str] = data["articles"]
+        best = {name: _unpack(code, data["best"][name]) for code, name in _BEST_ARRAYS}
+        total = sum(len(sentences[a]) for a in ids)
+        starts = best["starts"]
+        matches = len(best["others"])
+        rows = [row for row in range(len(starts) - 1) for _ in range(starts[row + 1] - starts[row])]
+        if (
+            len(data["infos"]) != total
+            or len(best["starts"]) != total + 1
+            or not len(rows) == len(best["scores"]) == len(best["mutual"]) == matches
+            or len(best["claim_pairs"]) % 2
+        ):
+            raise ValueError("the cached comparison is incomplete")
+
+        def mention(item: list[Any]) -> Mention:
+            return Mention(ids[item[0]], item[1], item[2], item[3], item[4], item[5])
+
+        infos: dict[tuple[str, int], _SentenceInfo] = {}
+        offsets: dict[str, int] = {}
+        rows = iter(data["infos"])
+        for article_id in ids:
+            offsets[article_id] = len(infos)
+            for sentence in sentences[article_id]:
+                quantities, attribution, entity_keys, toll, claims = next(rows)
+                infos[(article_id, sentence.index)] = _SentenceInfo(
+                    tuple(Quantity(*q) for q in quantities),
+                    attribution,
+                    tuple(entity_keys),
+                    toll,
+                    tuple(frozenset(keys) for keys in claims),
+                )
+        entities = [
+            MergedEntity(
+                key=key,
+                name=name,
+                label=label,
+                variants=tuple(variants),
+                counts=dict(zip(ids, counts, strict=True)),
+                mentions=tuple(mention(m) for m in mentions),
+            )
+            for key, name, label, variants, counts, mentions in data["entities"]
+        ]
+        by_key = {e.key: e for e in entities}
+        merged = MergeResult(
+            entities,
+            {(ids[a], start): key for a, start, key in data["key_of"]},
+            [
+                (by_key[key], [[mention(m) for m in group] for group in groups])
+                for key, groups in data["spellings"]
+            ],
+        )
+        arrays = (
+            rows,
+            best["others"],
+            best["scores"],
+            best["starts"],
+            best["mutual"],
+            list(zip(best["claim_pairs"][0::2], best["claim_pairs"][1::2], strict=True)),
+            offsets,
+        )
+        comparison = cls(articles, sentences, infos, arrays, merged, data["threshold"])
+        packed = data["pairs"]
+        columns = [_unpack(code, packed[name]) for code, name in _PAIR_COLUMNS]
+        if len({len(column) for column in columns}) != 1:
+            raise ValueError("the cached comparison is incomplete")
+        comparison._stored_pairs = (ids, columns)
+        comparison._discrepancies = [
+            Discrepancy(kind, why, ids[a], sa, ra, ids[b], sb, rb)
+            for kind, why, a, sa, ra, b, sb, rb in data["discrepancies"]
+        ]
+        comparison._stored_triage = (ids, data["triage"])
+        return comparison
 
 
 def compare_articles(
@@ -630,6 +857,52 @@ def _best_matches(
     mutual = scores >= MUTUAL_RATIO * reverse
     pairs = np.concatenate(claim_pairs) if claim_pairs else np.zeros((0, 2), dtype=np.int64)
     return rows, others, scores, starts, mutual, pairs
+
+
+_BEST_ARRAYS = (
+    ("i", "others"),
+    ("d", "scores"),
+    ("i", "starts"),
+    ("b", "mutual"),
+    ("i", "claim_pairs"),
+)
+_PAIR_COLUMNS = (("i", "a"), ("i", "sentence_a"), ("i", "b"), ("i", "sentence_b"), ("d", "score"))
+
+
+def _pack(typecode: str, values: Iterable[Any]) -> str:
+    """Numbers as base64 of a little-endian `array` (C ints "i", doubles "d", bytes "b"):
+    exact (scores keep every bit), and read back without parsing each number."""
+    packed = array.array(typecode, (int(v) if typecode != "d" else float(v) for v in values))
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def _unpack(typecode: str, text: str) -> array.array[Any]:
+    """What `_pack` packed (ValueError if it is not such text)."""
+    values = array.array(typecode)
+    try:
+        values.frombytes(base64.b64decode(text.encode("ascii"), validate=True))
+    except (binascii.Error, UnicodeEncodeError) as error:
+        raise ValueError(f"not packed numbers: {error}") from error
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+def _quantity_data(quantity: Quantity) -> list[Any]:
+    """A quantity's fields in declaration order (what `Quantity(*fields)` takes back)."""
+    return [
+        quantity.text,
+        quantity.start,
+        quantity.end,
+        quantity.low,
+        quantity.high,
+        quantity.qualifier,
+        quantity.noun,
+        quantity.kind,
+        quantity.date,
+    ]
 
 
 # ----------------------------------------------------------------- discrepancies

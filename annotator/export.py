@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import io
@@ -23,9 +24,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from annotator.model import Article, Claim, Sentence, Verdict
+
+if TYPE_CHECKING:
+    from annotator.compare import Comparison
 
 EXPORT_FORMATS = ("csv", "jsonl", "claimreview", "w3c")
 """Every format `Service.export` writes (the CLI's `--format` and the TUI's dialog)."""
@@ -43,6 +47,10 @@ _LINE_BREAK = re.compile(r"(\r\n|\n|\r)")
 _LEADING_BLANKS = " \u00a0"
 
 
+_GUARD_FIRST = frozenset("'" + "".join(FORMULA_TRIGGERS) + _LEADING_BLANKS)
+"""The first characters of a line that may need a guard (a formula trigger, `'`, a blank)."""
+
+
 def _needs_guard(line: str) -> bool:
     return line.startswith("'") or line.lstrip(_LEADING_BLANKS).startswith(FORMULA_TRIGGERS)
 
@@ -52,6 +60,8 @@ def guard_cell(value: str) -> str:
 
     Lines that already start with `'` get one more, so `unguard_cell` reverses this exactly.
     """
+    if "\n" not in value and "\r" not in value:  # one line: most cells, no split needed
+        return "'" + value if value[:1] in _GUARD_FIRST and _needs_guard(value) else value
     parts = _LINE_BREAK.split(value)
     # parts alternates line, break, line, ...; a line after a "\r" break could begin with "\n"
     # only if the break were split wrongly, which the alternation above prevents.
@@ -69,26 +79,45 @@ def unguard_cell(value: str) -> str:
     )
 
 
-def entities_in(sentences: Iterable[Sentence], start: int, end: int) -> list[str]:
-    """Entity mentions that fall inside [start, end), as `text (LABEL)`."""
-    return [
-        f"{e.text} ({e.label})"
-        for s in sentences
-        for e in s.entities
-        if e.start >= start and e.end <= end
-    ]
+def _start(sentence: Sentence) -> int:
+    return sentence.start
+
+
+def entities_in(sentences: Sequence[Sentence], start: int, end: int) -> list[str]:
+    """Entity mentions that fall inside [start, end), as `text (LABEL)`.
+
+    `sentences` in order (as the store gives them): only those that overlap the span are
+    looked at (found by bisection), so an export is not quadratic in claims × entities.
+    """
+    first = max(0, bisect.bisect_right(sentences, start, key=_start) - 1)
+    found = []
+    for position in range(first, len(sentences)):
+        sentence = sentences[position]
+        if sentence.start >= end:
+            break
+        found += [
+            f"{e.text} ({e.label})" for e in sentence.entities if e.start >= start and e.end <= end
+        ]
+    return found
 
 
 def sentence_number(sentences: Sequence[Sentence], offset: int) -> int:
-    """The 1-based number of the sentence holding `offset` (0 if none does)."""
-    for sentence in sentences:
-        if sentence.start <= offset < sentence.end:
-            return sentence.number
+    """The 1-based number of the sentence holding `offset` (0 if none does); `sentences`
+    in order, as the store gives them (found by bisection)."""
+    position = bisect.bisect_right(sentences, offset, key=_start) - 1
+    if position >= 0 and offset < sentences[position].end:
+        return sentences[position].number
     return 0
 
 
-def claim_row(claim: Claim, article: Article, sentences: Sequence[Sentence]) -> dict[str, str]:
-    """The CSV row of one claim (every value a string)."""
+def claim_row(
+    claim: Claim,
+    article: Article,
+    sentences: Sequence[Sentence],
+    aligned: Sequence[str] = (),
+) -> dict[str, str]:
+    """The CSV row of one claim (every value a string); `aligned`: the ids of the claims on
+    its aligned sentences in other articles (`aligned_claims`), `;`-separated in the row."""
     return {
         "claim_id": claim.id,
         "article_id": article.id,
@@ -106,8 +135,56 @@ def claim_row(claim: Claim, article: Article, sentences: Sequence[Sentence]) -> 
         "created_at": claim.created_at,
         "updated_at": claim.updated_at,
         "entities": "; ".join(entities_in(sentences, claim.start, claim.end)),
-        "aligned_claims": "",
+        "aligned_claims": ";".join(aligned),
     }
+
+
+# --- claims across articles (the comparison of outlets) ----------------------------------------
+
+SentenceRef = tuple[str, int]
+"""An article id and a 0-based sentence index."""
+
+
+def claim_sentences(claims: Iterable[Claim], comparison: Comparison) -> dict[str, SentenceRef]:
+    """Claim id → the sentence of the comparison that holds the claim's start (claims
+    outside every sentence are left out)."""
+    starts: dict[str, list[int]] = {}
+    result: dict[str, SentenceRef] = {}
+    for claim in claims:
+        sentences = comparison.sentences(claim.article_id)
+        if claim.article_id not in starts:
+            starts[claim.article_id] = [s.start for s in sentences]
+        at = bisect.bisect_right(starts[claim.article_id], claim.start) - 1
+        if at >= 0 and sentences[at].start <= claim.start < sentences[at].end:
+            result[claim.id] = (claim.article_id, sentences[at].index)
+    return result
+
+
+def aligned_claims(claims: Sequence[Claim], comparison: Comparison) -> dict[str, list[str]]:
+    """Claim id → the ids of the other `claims` on sentences aligned with its sentence.
+
+    Aligned: the same-fact pairs of the comparison (`Comparison.pairs`, either direction),
+    which join sentences of different articles only. Ids in the order of `claims`; a claim
+    without aligned claims maps to an empty list.
+    """
+    where = claim_sentences(claims, comparison)
+    on: dict[SentenceRef, list[str]] = {}
+    for claim in claims:
+        if claim.id in where:
+            on.setdefault(where[claim.id], []).append(claim.id)
+    neighbours: dict[SentenceRef, list[SentenceRef]] = {}
+    for pair in comparison.pairs():
+        a, b = (pair.article_a, pair.sentence_a), (pair.article_b, pair.sentence_b)
+        if a in on and b in on:
+            neighbours.setdefault(a, []).append(b)
+            neighbours.setdefault(b, []).append(a)
+    rank = {claim.id: position for position, claim in enumerate(claims)}
+    result: dict[str, list[str]] = {}
+    for claim in claims:
+        ref = where.get(claim.id)
+        others = [other for near in neighbours.get(ref, ()) for other in on[near]] if ref else []
+        result[claim.id] = sorted(set(others), key=rank.__getitem__)
+    return result
 
 
 def write_csv(rows: Iterable[dict[str, str]], stream: IO[str]) -> None:
@@ -548,13 +625,126 @@ def rating(verdict: Verdict) -> dict[str, Any]:
     }
 
 
-def group_claims(items: Iterable[ReviewItem]) -> list[list[ReviewItem]]:
-    """Claims grouped for review: for now each claim on its own.
+def group_claims(
+    items: Iterable[ReviewItem], comparison: Comparison | None = None
+) -> list[list[ReviewItem]]:
+    """Claims grouped for review: one group per claim reported by several outlets.
 
-    Cross-article alignment will put a claim and its aligned appearances in other
-    articles in one group; `claim_review` already takes a group.
+    Without a comparison each claim is a group of its own. With one, a group is a set of
+    claims connected through aligned sentences (`aligned_claims`) whose claims carry the
+    same verdict; aligned claims with different verdicts stay apart (each verdict is its
+    own review), and so do two aligned sentences that disagree on a figure or a person (a
+    `quantity` or `entity` discrepancy: they are not one claim, whatever their verdicts).
+    Groups are in the order of their first claim; the reviewed claim comes first in its
+    group (the first claim with a note or evidence, else the first claim), then the
+    others in order.
     """
-    return [[item] for item in items]
+    listed = list(items)
+    if comparison is None or len(listed) < 2:
+        return [[item] for item in listed]
+    claims = [claim for claim, _ in listed]
+    where = claim_sentences(claims, comparison)
+    disagree = {
+        frozenset({(d.article_a, d.sentence_a), (d.article_b, d.sentence_b)})
+        for d in comparison.discrepancies()
+        if d.kind in ("quantity", "entity")
+    }
+    position = {claim.id: n for n, claim in enumerate(claims)}
+    parent = list(range(len(listed)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for claim_id, others in aligned_claims(claims, comparison).items():
+        mine = position[claim_id]
+        for other_id in others:
+            theirs = position[other_id]
+            if claims[mine].verdict != claims[theirs].verdict:
+                continue
+            if frozenset({where[claim_id], where[other_id]}) in disagree:
+                continue
+            parent[root(theirs)] = root(mine)
+    groups: dict[int, list[ReviewItem]] = {}
+    for n, item in enumerate(listed):
+        groups.setdefault(root(n), []).append(item)
+    result = []
+    for group in groups.values():
+        lead = next((item for item in group if item[0].note or item[0].evidence_url), group[0])
+        result.append([lead, *(item for item in group if item is not lead)])
+    return result
+
+
+def _words(text: str) -> frozenset[str]:
+    """The words of `text` (a table written as one string)."""
+    return frozenset(text.split())
+
+
+_PRONOUN_WORDS = _words(
+    "i you he she it we they him her them his its our their this that these those"
+)
+_DETERMINERS = _words("the a an") | _PRONOUN_WORDS
+_NOT_CLAIMANTS = _words(
+    "report reports statement statements estimate estimates figure figures data"
+)
+ORGANISATION_WORDS = _words(
+    """
+    agency agencies observatory ministry ministries government governments council committee
+    organisation organization organisations organizations group groups office department
+    media news press newspaper television tv radio network channel kremlin police army
+    military forces authorities officials monitor coalition party front union nations
+    institute commission court company service services factions alliance movement
+    administration embassy
+    """
+)
+"""Words that make an attributed source an Organization in ClaimReview (see `claimant`)."""
+
+
+def claimant(source: str | None) -> dict[str, Any] | None:
+    """The schema.org author of a claim from its attribution ("according to X", "X said").
+
+    A simple rule: the name is the source up to its first comma ("Rami Abdurrahman, head
+    of the Observatory" → "Rami Abdurrahman", the rest its `description`); it is an
+    Organization when a word of the name is organisation-like (`ORGANISATION_WORDS`:
+    agency, observatory, ministry, media, forces, officials…) or an acronym ("HTS"), else
+    a Person. None when there is no usable name: no source, a pronoun ("They", "their
+    report"), a back-reference ("the officials", "The war monitor": a determiner and
+    lower-case words only) or a document ("the report", "official estimates").
+    """
+    if not source:
+        return None
+    name, _, rest = source.partition(",")
+    name = " ".join(name.split())
+    words = re.findall(r"[^\W_](?:[\w'’.-]*\w)?", name)
+    if not words:
+        return None
+    folded = [re.sub(r"['’]s$", "", w.casefold()) for w in words]
+    if folded[0] in _PRONOUN_WORDS or folded[-1] in _NOT_CLAIMANTS:
+        return None
+    if folded[0] in _DETERMINERS and all(w == w.lower() for w in words[1:]):
+        return None
+    organisation = any(w in ORGANISATION_WORDS for w in folded) or any(
+        re.fullmatch(r"(?:[A-Z]\.?){2,}", w) for w in words
+    )
+    author: dict[str, Any] = {"@type": "Organization" if organisation else "Person", "name": name}
+    description = " ".join(rest.split())
+    if description:
+        author["description"] = description
+    return author
+
+
+def group_claimant(group: Sequence[ReviewItem], comparison: Comparison) -> dict[str, Any] | None:
+    """The claimant of a group (`claimant`): the attribution of the first of its claims'
+    sentences that has a usable one, the reviewed claim's first."""
+    where = claim_sentences([claim for claim, _ in group], comparison)
+    for claim, _ in group:
+        if claim.id in where:
+            author = claimant(comparison.attribution(*where[claim.id]))
+            if author is not None:
+                return author
+    return None
 
 
 def _organization(name: str, url: str = "") -> dict[str, Any]:
@@ -578,12 +768,18 @@ def _appearance(article: Article) -> dict[str, Any]:
     return work
 
 
-def claim_review(group: Sequence[ReviewItem], options: PublishOptions) -> dict[str, Any]:
+def claim_review(
+    group: Sequence[ReviewItem],
+    options: PublishOptions,
+    *,
+    claimant: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """One schema.org ClaimReview of a group of claims (the first one is the one reviewed).
 
     Its verdict, note (`reviewBody`) and evidence (`citation`) are the first claim's;
     every article of the group is an `appearance` of the reviewed `Claim`, whose
-    `author` (the claimant) is for now the first article's outlet, omitted when unknown.
+    `author` is `claimant` (the attributed source, see `group_claimant`) when given,
+    else the first article's outlet (an Organization), omitted when that is unknown too.
     """
     if not group:
         raise ValueError("a ClaimReview needs at least one claim")
@@ -591,7 +787,9 @@ def claim_review(group: Sequence[ReviewItem], options: PublishOptions) -> dict[s
     if claim.verdict is None:
         raise ValueError(f"claim {claim.id} has no verdict to review")
     reviewed: dict[str, Any] = {"@type": "Claim"}
-    if article.outlet:
+    if claimant is not None:
+        reviewed["author"] = dict(claimant)
+    elif article.outlet:
         reviewed["author"] = _organization(article.outlet)
     if article.published:
         reviewed["datePublished"] = article.published
@@ -627,10 +825,22 @@ def claim_review(group: Sequence[ReviewItem], options: PublishOptions) -> dict[s
 
 
 def write_claimreview(
-    groups: Iterable[Sequence[ReviewItem]], options: PublishOptions, stream: IO[str]
+    groups: Iterable[Sequence[ReviewItem]],
+    options: PublishOptions,
+    stream: IO[str],
+    comparison: Comparison | None = None,
 ) -> int:
-    """A JSON array of ClaimReview objects (groups without a verdict are left out)."""
-    reviews = [claim_review(group, options) for group in groups if group and group[0][0].verdict]
+    """A JSON array of ClaimReview objects (groups without a verdict are left out); with a
+    comparison, each claim's `author` is its attributed source (`group_claimant`)."""
+    reviews = [
+        claim_review(
+            group,
+            options,
+            claimant=group_claimant(group, comparison) if comparison is not None else None,
+        )
+        for group in groups
+        if group and group[0][0].verdict
+    ]
     stream.write(json_text(reviews, indent=2) + "\n")
     return len(reviews)
 

@@ -97,10 +97,56 @@ def print_report(service: Service) -> None:
                for v in ("confirmed", "disputed", "unverified")]  # fmt: skip
     totals.add_row(*(str(n) for n in counted), str(len(claims)))
     console.print(totals)
+    comparison = service.stored_comparison()  # never computed here: the report stays fast
+    if comparison is None:
+        console.print(Text(f"Discrepancies: {NOT_COMPARED}"))
+    else:
+        outlet_of = {s.article.id: _source(s.article) for s in summaries}
+        console.print(discrepancies_table(comparison.discrepancies(), outlet_of))
     if any(not s.analysed_by for s in summaries):
         hint = service.analyzer_error or "run `annotator import` to find entities"
         console.print(Text(f"Some articles have no entities yet: {hint}"))
     console.print(storage)
+
+
+NOT_COMPARED = "not computed; run `annotator discrepancies` to compare outlets"
+"""What the report says when the comparison of outlets is not known yet."""
+
+DISCREPANCY_HEADERS = ("kind", "A", "reading A", "B", "reading B", "explanation")
+
+
+def discrepancy_rows(
+    discrepancies: Sequence[Discrepancy], outlet_of: dict[str, str]
+) -> list[list[str]]:
+    """Each discrepancy as the report's row: kind, where A (outlet · S#), reading A, where
+    B, reading B, explanation. `S#` is the 1-based number `annotator sentences` prints."""
+
+    def where(article_id: str, index: int) -> str:
+        return f"{outlet_of.get(article_id, article_id[:12])} · S{index + 1}"
+
+    return [
+        [
+            d.kind,
+            where(d.article_a, d.sentence_a),
+            d.reading_a,
+            where(d.article_b, d.sentence_b),
+            d.reading_b,
+            d.explanation,
+        ]
+        for d in discrepancies
+    ]
+
+
+def discrepancies_table(discrepancies: Sequence[Discrepancy], outlet_of: dict[str, str]) -> Table:
+    """The report's Discrepancies table; every cell untrusted text (`_cell`)."""
+    table = Table(title=f"Discrepancies ({len(discrepancies)})", title_justify="left")
+    for name in DISCREPANCY_HEADERS:
+        table.add_column(name, ratio=2 if name == "explanation" else None)
+    for row in discrepancy_rows(discrepancies, outlet_of):
+        table.add_row(*(_cell(value) for value in row))
+    if not discrepancies:
+        table.caption = "None found between aligned sentences."
+    return table
 
 
 def print_sentences(article: Article, sentences: Sequence[Sentence]) -> None:
@@ -271,8 +317,9 @@ class ClaimLine:
 class ReportData:
     """Everything the Markdown and HTML reports show.
 
-    `discrepancies` is None while cross-article comparison is not computed; the reports
-    then say so rather than claim there are none.
+    `discrepancies` is None when the comparison of outlets is not known (`report_data`
+    with `compare=False` and nothing cached); the reports then say so rather than claim
+    there are none.
     """
 
     articles: list[ArticleSummary]
@@ -283,8 +330,13 @@ class ReportData:
     outlet_of: dict[str, str] = field(default_factory=dict)  # article id -> outlet shown
 
 
-def report_data(service: Service) -> ReportData:
-    """Gather the report from the service (reads only)."""
+def report_data(service: Service, *, compare: bool = True) -> ReportData:
+    """Gather the report from the service.
+
+    With `compare` (the Markdown and HTML reports) the comparison of outlets is computed
+    if it is not cached (`Service.comparison`: slow the first time); without, the
+    discrepancies are those of a cached comparison, else None.
+    """
     summaries = service.summaries()
     outlet_of = {s.article.id: _source(s.article) for s in summaries}
     outlets: dict[str, OutletVerdicts] = {}
@@ -325,9 +377,14 @@ def report_data(service: Service) -> ReportData:
         outlets=list(outlets.values()),
         claims=claims,
         entities=[EntityCount(t, label, n, len(spread[(t, label)])) for (t, label), n in ranked],
-        discrepancies=None,  # cross-article comparison (SPEC §4.5) is not computed yet
+        discrepancies=_discrepancies(service, compare=compare) if summaries else [],
         outlet_of=outlet_of,
     )
+
+
+def _discrepancies(service: Service, *, compare: bool) -> list[Discrepancy] | None:
+    comparison = service.comparison() if compare else service.stored_comparison()
+    return comparison.discrepancies() if comparison is not None else None
 
 
 _BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -396,24 +453,11 @@ def render_markdown(data: ReportData) -> str:
     out += ["", fence + "text", *bars, fence, ""]
     out += ["## Discrepancies", ""]
     if data.discrepancies is None:
-        out += ["Not computed: cross-article comparison is not available in this version.", ""]
+        out += ["Not computed: run `annotator discrepancies` to compare outlets.", ""]
     elif not data.discrepancies:
         out += ["None found between aligned sentences.", ""]
     else:
-        out += _md_table(
-            ["kind", "outlet A", "reading A", "outlet B", "reading B", "why"],
-            [
-                [
-                    d.kind,
-                    data.outlet_of.get(d.article_a, d.article_a[:12]),
-                    d.reading_a,
-                    data.outlet_of.get(d.article_b, d.article_b[:12]),
-                    d.reading_b,
-                    d.explanation,
-                ]
-                for d in data.discrepancies
-            ],
-        )
+        out += _md_table(DISCREPANCY_HEADERS, discrepancy_rows(data.discrepancies, data.outlet_of))
         out.append("")
     out += ["## Claims", ""]
     if data.claims:
@@ -533,24 +577,13 @@ def render_html(data: ReportData) -> str:
     out.append("<h2>Discrepancies</h2>")
     if data.discrepancies is None:
         out.append(
-            "<p>Not computed: cross-article comparison is not available in this version.</p>"
+            "<p>Not computed: run <code>annotator discrepancies</code> to compare outlets.</p>"
         )
     elif not data.discrepancies:
         out.append("<p>None found between aligned sentences.</p>")
     else:
         out += _html_table(
-            ["kind", "outlet A", "reading A", "outlet B", "reading B", "why"],
-            [
-                [
-                    d.kind,
-                    data.outlet_of.get(d.article_a, d.article_a[:12]),
-                    d.reading_a,
-                    data.outlet_of.get(d.article_b, d.article_b[:12]),
-                    d.reading_b,
-                    d.explanation,
-                ]
-                for d in data.discrepancies
-            ],
+            DISCREPANCY_HEADERS, discrepancy_rows(data.discrepancies, data.outlet_of)
         )
     out.append("<h2>Claims</h2>")
     if data.claims:

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 ANCHOR_CONTEXT = 32  # characters of prefix/suffix kept to re-anchor a claim
 EXPORT_FORMATS = export.EXPORT_FORMATS  # what `Service.export` writes: csv, jsonl, claimreview, w3c
+CHECK_WORTHY = 0.5
+"""A sentence whose check-worthiness score (`Comparison.checkworthiness`) is at least this is
+"check-worthy": a figure plus a source, a hedge or a discrepancy (about a quarter of the seeds)."""
 
 
 class ServiceError(Exception):
@@ -190,6 +193,16 @@ class Service:
         changed = version != self._data_version
         self._data_version = version
         return changed
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the database refuses every write (a front end says so before trying)."""
+        return self.store.read_only
+
+    @property
+    def read_only_reason(self) -> str:
+        """Why the database is read-only ("" when it is not), e.g. "the file is not writable"."""
+        return self.store.read_only_reason
 
     def backup(self, target: str | Path) -> Path:
         """A consistent copy of the database at `target` (VACUUM INTO; never overwrites)."""
@@ -624,6 +637,10 @@ class Service:
         object's lookups (`aligned`, `matches`, `discrepancies`, `entities`, `coverage`,
         `quantities`, `attribution`, `checkworthiness`, `triage`) per keypress.
         Works on fallback sentences too (no entities: no variants, no spellings).
+
+        The comparison is also cached in the database (`comparison_cache`, keyed by the
+        corpus signature), so another process (the next `annotator discrepancies`, the
+        next start of the reader) rebuilds it from there without scikit-learn.
         """
         from annotator.compare import compare_articles
 
@@ -631,10 +648,68 @@ class Service:
         with self._comparison_lock:
             if self._comparison is not None and self._comparison[0] == signature:
                 return self._comparison[1]
-            corpus = [(a, self.store.sentences(a.id)) for a in self.store.articles()]
-            comparison = compare_articles(corpus)
+            articles = self.store.articles()
+            sentences = {a.id: self.store.sentences(a.id) for a in articles}
+            comparison = self._load_comparison(signature, articles, sentences)
+            if comparison is None:
+                comparison = compare_articles([(a, sentences[a.id]) for a in articles])
+                self._save_comparison(signature, comparison)
             self._comparison = (signature, comparison)
             return comparison
+
+    def stored_comparison(self) -> Comparison | None:
+        """The comparison if it is in memory or in the database's cache and still current,
+        else None. Never computes it (never imports scikit-learn): for `annotator report`,
+        which shows the discrepancies only when they are known."""
+        signature = self.corpus_signature()
+        with self._comparison_lock:
+            if self._comparison is not None and self._comparison[0] == signature:
+                return self._comparison[1]
+            articles = self.store.articles()
+            sentences = {a.id: self.store.sentences(a.id) for a in articles}
+            comparison = self._load_comparison(signature, articles, sentences)
+            if comparison is not None:
+                self._comparison = (signature, comparison)
+            return comparison
+
+    @staticmethod
+    def _cache_key(signature: tuple[object, ...]) -> str:
+        return hashlib.sha256(repr(signature).encode()).hexdigest()
+
+    def _load_comparison(
+        self,
+        signature: tuple[object, ...],
+        articles: Sequence[Article],
+        sentences: dict[str, list[Sentence]],
+    ) -> Comparison | None:
+        """The comparison cached in the database for `signature`; None if there is none or
+        it does not fit these articles (it is then computed again)."""
+        from annotator.compare import CACHE_FORMAT, Comparison
+
+        data = self.store.cached_comparison(self._cache_key(signature), CACHE_FORMAT)
+        if data is None:
+            return None
+        try:
+            return Comparison.from_json(data, articles, sentences)
+        except ValueError:
+            return None
+
+    def _save_comparison(self, signature: tuple[object, ...], comparison: Comparison) -> None:
+        """Cache a computed comparison in the database; best effort (a read-only or busy
+        database, or a corpus that changed meanwhile, just means no cache)."""
+        from annotator.compare import CACHE_FORMAT
+
+        if self.store.read_only:
+            return
+        data = comparison.to_json()
+        if self.corpus_signature() != signature:
+            return  # another instance added or re-analysed an article while we compared
+        try:
+            self.store.cache_comparison(
+                self._cache_key(signature), CACHE_FORMAT, data, at=self.clock()
+            )
+        except StoreError:
+            return  # the cache is an optimisation: the comparison itself is fine
 
     def cached_comparison(self) -> Comparison | None:
         """The comparison if it is computed and still current, else None (never computes).
@@ -695,15 +770,25 @@ class Service:
         return self.store.search(query)
 
     def export_rows(self) -> list[dict[str, str]]:
-        """One row per claim with the SPEC §4.7 CSV columns."""
+        """One row per claim with the SPEC §4.7 CSV columns.
+
+        `aligned_claims` needs the comparison (`comparison()`: from the database's cache,
+        else computed, which is slow the first time), only when there are claims.
+        """
         articles = {a.id: a for a in self.store.articles()}
         sentences: dict[str, list[Sentence]] = {}
+        claims = self.store.claims()
+        aligned = export.aligned_claims(claims, self.comparison()) if claims else {}
         rows = []
-        for claim in self.store.claims():
+        for claim in claims:
             article = articles[claim.article_id]
             if claim.article_id not in sentences:
                 sentences[claim.article_id] = self.store.sentences(claim.article_id)
-            rows.append(export.claim_row(claim, article, sentences[claim.article_id]))
+            rows.append(
+                export.claim_row(
+                    claim, article, sentences[claim.article_id], aligned.get(claim.id, ())
+                )
+            )
         return rows
 
     def export_items(self, *, include_empty: bool = False) -> list[tuple[Claim, Article]]:
@@ -719,7 +804,9 @@ class Service:
 
         csv, w3c: every claim that carries something; jsonl: every claim, cleared ones
         too (lossless); claimreview: the claims with a verdict, published as `options`
-        say (see `export.PublishOptions`).
+        say (see `export.PublishOptions`), aligned claims with one verdict grouped into
+        one review (`export.group_claims`). csv and claimreview use the comparison of
+        outlets (`comparison()`), computed if it is not cached yet.
         """
         if fmt == "csv":
             rows = self.export_rows()
@@ -729,8 +816,9 @@ class Service:
             return export.write_jsonl(self.export_items(include_empty=True), stream)
         if fmt == "claimreview":
             reviewed = [item for item in self.export_items() if item[0].verdict is not None]
-            groups = export.group_claims(reviewed)
-            return export.write_claimreview(groups, options or PublishOptions(), stream)
+            comparison = self.comparison() if reviewed else None
+            groups = export.group_claims(reviewed, comparison)
+            return export.write_claimreview(groups, options or PublishOptions(), stream, comparison)
         if fmt == "w3c":
             return export.write_w3c(self.export_items(), stream)
         names = ", ".join(EXPORT_FORMATS)

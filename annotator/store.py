@@ -258,8 +258,27 @@ def _fulltext_search(db: Database) -> None:
     db.table("claims").enable_fts(["note"], fts_version="FTS5", create_triggers=True)
 
 
-MIGRATIONS = (("0001_initial", _initial), ("0002_fulltext_search", _fulltext_search))
-"""Every migration, in order: (name, function)."""
+def _comparison_cache(db: Database) -> None:
+    # One row per corpus signature (`Service.corpus_signature`, hashed): the comparison of
+    # outlets as JSON (`Comparison.to_json`), so that it is computed once per corpus.
+    db.executescript(
+        """
+        CREATE TABLE comparison_cache (
+            signature TEXT PRIMARY KEY,
+            format INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS = (
+    ("0001_initial", _initial),
+    ("0002_fulltext_search", _fulltext_search),
+    ("0003_comparison_cache", _comparison_cache),
+)
+"""Every migration, in order: (name, function). Never edit one that has shipped: add one."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -782,6 +801,26 @@ class Store:
                 "INSERT OR REPLACE INTO nlp_cache (text_hash, model, model_version, data, "
                 "created_at) VALUES (?, ?, ?, ?, ?)",
                 (text_hash, name, version, _encode_analysis(result), at),
+            )
+
+    # -- the comparison cache --
+
+    def cached_comparison(self, signature: str, fmt: int) -> str | None:
+        """The comparison cached for a corpus `signature` in format `fmt` (JSON), if any."""
+        rows = self._rows(
+            "SELECT data FROM comparison_cache WHERE signature = ? AND format = ?",
+            (signature, fmt),
+        )
+        return str(rows[0]["data"]) if rows else None
+
+    def cache_comparison(self, signature: str, fmt: int, data: str, *, at: str) -> None:
+        """Cache a corpus's comparison; comparisons of other signatures (outdated) go."""
+        with self.write() as conn:
+            conn.execute("DELETE FROM comparison_cache WHERE signature != ?", (signature,))
+            conn.execute(
+                "INSERT OR REPLACE INTO comparison_cache (signature, format, data, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (signature, fmt, data, at),
             )
 
     # -- claims and their audit trail --

@@ -171,3 +171,83 @@ def test_bad_input_is_one_line(seeded_run: Run, args: tuple[str, ...], message: 
 def test_an_empty_database_says_what_to_do(run: Run) -> None:
     code, _, err = run("discrepancies")
     assert code == 2 and "annotator import" in err
+
+
+# --- the comparison cache: a second command reads it, and `report` never computes -----------
+
+
+def test_report_shows_discrepancies_only_once_compared(
+    seeded_run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annotator.compare
+
+    real = annotator.compare.compare_articles
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("`annotator report` compared outlets")
+
+    monkeypatch.setattr(annotator.compare, "compare_articles", refuse)
+    code, out, err = seeded_run("report")
+    assert code == 0, err
+    assert "run `annotator discrepancies` to compare outlets" in out
+    assert "Discrepancies (" not in out
+    monkeypatch.setattr(annotator.compare, "compare_articles", real)
+    assert seeded_run("discrepancies")[0] == 0  # computes, and caches in the database
+    monkeypatch.setattr(annotator.compare, "compare_articles", refuse)
+    code, out, err = seeded_run("report")
+    assert code == 0, err
+    assert "Discrepancies (" in out and "to compare outlets" not in out
+    for header in ("kind", "reading A", "reading B", "explanation"):
+        assert header in out
+    assert "some 200 people" in out and "At least 277 people" in out and "Saragab" in out
+    assert "Worthy News · S1" in out and "\x1b" not in out
+
+
+_PROBE = """
+import runpy, sys
+sys.argv = ["annotator", *sys.argv[1:]]
+try:
+    runpy.run_module("annotator", run_name="__main__")
+except SystemExit:
+    pass
+print("LOADED:", " ".join(m for m in ("sklearn", "scipy", "numpy", "spacy") if m in sys.modules))
+"""
+
+
+def _probe(tmp_path: Path, *args: str) -> tuple[str, set[str]]:
+    """Run `annotator ARGS` in a fresh interpreter: its output, and which heavy modules it
+    imported (scikit-learn, scipy, numpy, spaCy)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], cwd=tmp_path, capture_output=True, text=True,
+        env=env, timeout=300,
+    )  # fmt: skip
+    out, _, loaded = done.stdout.rpartition("LOADED:")
+    assert loaded, done.stdout + done.stderr
+    return out, set(loaded.split())
+
+
+def test_a_second_discrepancies_reads_the_cache_without_scikit_learn(
+    make_service: Callable[..., Service], tmp_path: Path
+) -> None:
+    db = tmp_path / "annotations.db"
+    service = make_service(db=db)  # the fake NLP, so that no model is needed
+    assert not service.open_paths([SEEDS]).errors
+    service.analyse_pending()
+    out, loaded = _probe(tmp_path, "report", "--db", str(db))
+    assert "run `annotator discrepancies` to compare outlets" in out
+    assert not loaded & {"sklearn", "spacy"}, loaded  # report never compares
+    first, loaded = _probe(tmp_path, "discrepancies", "--format", "json", "--db", str(db))
+    assert "sklearn" in loaded  # not cached yet: computed (and this probe sees imports)
+    second, loaded = _probe(tmp_path, "discrepancies", "--format", "json", "--db", str(db))
+    assert not loaded & {"sklearn", "scipy", "numpy", "spacy"}, loaded
+    assert second == first and len(json.loads(first)) > 5
+    table, loaded = _probe(tmp_path, "discrepancies", "--db", str(db))
+    assert "sklearn" not in loaded and "At least 277 people" in table
+    out, loaded = _probe(tmp_path, "report", "--db", str(db))
+    assert not loaded & {"sklearn", "spacy"}, loaded
+    assert "Discrepancies (" in out and "some 200 people" in out

@@ -413,6 +413,161 @@ def test_tag_aligned_skips_appearances_that_disagree(seeded: Service) -> None:
         assert (other_article, start) not in tagged
 
 
+# ------------------------------------------------------------------ the database cache
+
+
+def assert_same(computed: Comparison, rebuilt: Comparison) -> None:
+    """Every question a front end asks gets the same answer from both comparisons."""
+    assert rebuilt.articles == computed.articles and rebuilt.threshold == computed.threshold
+    assert rebuilt.pairs() == computed.pairs()
+    assert rebuilt.discrepancies() == computed.discrepancies()
+    assert rebuilt.entities() == computed.entities()
+    assert rebuilt.coverage() == computed.coverage()
+    assert rebuilt.triage() == computed.triage() and rebuilt.triage(5) == computed.triage(5)
+    assert rebuilt._merged == computed._merged
+    for entity in computed.entities():
+        assert rebuilt.entity(entity.key) == entity
+    for article_id in computed.articles:
+        assert rebuilt.article(article_id) == computed.article(article_id)
+        assert list(rebuilt.sentences(article_id)) == list(computed.sentences(article_id))
+        for sentence in computed.sentences(article_id):
+            ref = (article_id, sentence.index)
+            for mutual in (False, True):
+                assert rebuilt.matches(*ref, mutual=mutual) == computed.matches(*ref, mutual=mutual)
+            assert rebuilt.matches(*ref, 0.5) == computed.matches(*ref, 0.5)
+            assert rebuilt.aligned(*ref) == computed.aligned(*ref)
+            assert rebuilt.quantities(*ref) == computed.quantities(*ref)
+            assert rebuilt.attribution(*ref) == computed.attribution(*ref)
+            assert rebuilt.entities_in(*ref) == computed.entities_in(*ref)
+            assert rebuilt.checkworthiness(*ref) == computed.checkworthiness(*ref)
+            assert rebuilt.discrepancies_for(*ref) == computed.discrepancies_for(*ref)
+            for offset in range(sentence.start, sentence.end, 3):
+                assert rebuilt.entity_at(article_id, offset) == computed.entity_at(
+                    article_id, offset
+                )
+
+
+def _rebuilt(comparison: Comparison) -> Comparison:
+    articles = [comparison.article(a) for a in comparison.articles]
+    sentences = {a: list(comparison.sentences(a)) for a in comparison.articles}
+    return Comparison.from_json(comparison.to_json(), articles, sentences)
+
+
+def test_a_comparison_rebuilt_from_its_json_answers_alike(comparison: Comparison) -> None:
+    rebuilt = _rebuilt(comparison)
+    assert_same(comparison, rebuilt)
+    assert len(rebuilt.discrepancies()) > 5 and len(rebuilt.pairs()) > 50
+    assert rebuilt.to_json() == comparison.to_json()  # nothing lost on the way
+
+
+def test_a_comparison_without_entities_or_articles_round_trips() -> None:
+    fallback = _seeded_service(None).comparison()
+    assert_same(fallback, _rebuilt(fallback))
+    empty = compare_articles([])
+    assert Comparison.from_json(empty.to_json(), [], {}).pairs() == []
+
+
+def test_from_json_refuses_what_does_not_fit(comparison: Comparison) -> None:
+    articles = [comparison.article(a) for a in comparison.articles]
+    sentences = {a: list(comparison.sentences(a)) for a in comparison.articles}
+    text = comparison.to_json()
+    data = json.loads(text)
+    shorter = {**sentences, articles[0].id: sentences[articles[0].id][:-1]}
+    wrong = [
+        ("not json", articles, sentences),
+        ("[]", articles, sentences),
+        (json.dumps({**data, "format": data["format"] + 1}), articles, sentences),
+        (json.dumps({**data, "version": "0"}), articles, sentences),
+        (json.dumps({**data, "infos": data["infos"][:3]}), articles, sentences),
+        (text, articles[::-1], sentences),  # another order of the articles
+        (text, articles[:-1], sentences),  # another corpus
+        (text, articles, shorter),  # other sentences
+    ]
+    for bad, which, split in wrong:
+        with pytest.raises(ValueError):
+            Comparison.from_json(bad, which, split)
+
+
+@pytest.fixture
+def computing(monkeypatch: pytest.MonkeyPatch) -> Callable[[bool], None]:
+    """`computing(False)` makes computing a comparison fail; `computing(True)` allows it."""
+    import annotator.compare
+
+    real = annotator.compare.compare_articles
+
+    def refuse(*args: Any, **kwargs: Any) -> Comparison:
+        raise AssertionError("the comparison was computed, not read from the cache")
+
+    def allow(allowed: bool) -> None:
+        monkeypatch.setattr(annotator.compare, "compare_articles", real if allowed else refuse)
+
+    return allow
+
+
+def test_the_comparison_is_cached_in_the_database_per_corpus_signature(
+    seeded: Service, make_service: Callable[..., Service], computing: Callable[[bool], None]
+) -> None:
+    computing(False)
+    assert seeded.stored_comparison() is None  # never computes
+    computing(True)
+    computed = seeded.comparison()  # the first comparison of this corpus is computed
+    assert seeded.stored_comparison() is computed
+    computing(False)
+    other = make_service()  # another process on the same file: no comparison in memory
+    assert other.cached_comparison() is None
+    stored = other.stored_comparison()
+    assert stored is not None and stored is not computed
+    assert_same(computed, stored)
+    assert make_service().comparison().discrepancies() == computed.discrepancies()
+
+
+def test_adding_or_reanalysing_an_article_invalidates_the_cache(
+    make_service: Callable[..., Service],
+) -> None:
+    service = make_service()
+    service.open_paths([SEEDS / "000_38fb14a8347d6ab2.txt", SEEDS / "004_3319676323ed9a88.txt"])
+    service.analyse_pending()
+    first = service.comparison()
+    assert make_service().stored_comparison() is not None
+    service.open_paths([SEEDS / "001_ceeb9f20520b1242.txt"])  # fallback sentences first
+    assert make_service().stored_comparison() is None  # another signature: not cached
+    fallback = make_service().comparison()  # computed and cached by another instance
+    assert len(fallback.articles) == 3
+    reader = make_service()
+    assert reader.stored_comparison() is not None
+    service.analyse_pending()  # the new article gets entities: the signature changes again
+    assert reader.stored_comparison() is None
+    analysed = reader.comparison()
+    assert analysed.entities() != fallback.entities() and len(analysed.articles) == 3
+    rows = service.store.conn.execute("SELECT COUNT(*) FROM comparison_cache").fetchone()[0]
+    assert rows == 1  # outdated comparisons are dropped
+    assert first.articles != analysed.articles
+
+
+def test_a_broken_cache_is_recomputed_and_replaced(
+    seeded: Service, make_service: Callable[..., Service]
+) -> None:
+    computed = seeded.comparison()
+    seeded.store.conn.execute("UPDATE comparison_cache SET data = '{\"format\": 1}'")
+    reader = make_service()
+    assert reader.stored_comparison() is None
+    assert reader.comparison().discrepancies() == computed.discrepancies()
+    assert make_service().stored_comparison() is not None  # the fresh one was stored
+
+
+def test_a_read_only_database_compares_without_caching(seeded: Service, tmp_path: Path) -> None:
+    seeded.store.close()
+    store = Store(tmp_path / "annotations.db", read_only=True)
+    try:
+        service = Service(store, FakeAnalyzer(), user="tester")  # type: ignore[arg-type]
+        assert service.comparison().discrepancies()
+        assert service.stored_comparison() is not None  # in memory
+        count = store.conn.execute("SELECT COUNT(*) FROM comparison_cache").fetchone()[0]
+        assert count == 0
+    finally:
+        store.close()
+
+
 # ------------------------------------------------------------------ speed
 
 

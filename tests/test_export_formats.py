@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from annotator import cli, export, report
 from annotator.export import (
@@ -33,7 +34,7 @@ from annotator.export import (
     load_publish_options,
     write_atomically,
 )
-from annotator.model import Article, Claim, Verdict
+from annotator.model import Article, Claim, Discrepancy, Sentence, Verdict
 from annotator.service import Service, ServiceError
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -270,6 +271,213 @@ def test_claimreview_groups_take_several_appearances() -> None:
     assert review["datePublished"] == "2024-12-01"
     with pytest.raises(ValueError, match="no verdict"):
         export.claim_review([_item(None)], OPTIONS)
+
+
+# --------------------------------------------------------------------------- across outlets
+# aligned_claims (CSV) and grouped reviews (ClaimReview) come from the comparison of outlets.
+
+BREACH = ("000", "Insurgents breached Syria’s second-largest city")
+
+
+def seed_sentence(service: Service, prefix: str, quote: str) -> tuple[str, Sentence]:
+    """The one sentence of seed file `prefix` that contains `quote`."""
+    (article,) = [a for a in service.articles() if Path(a.source_path).name.startswith(prefix)]
+    (sentence,) = [s for s in service.sentences(article.id) if quote in s.text]
+    return article.id, sentence
+
+
+def aligned_either_way(comparison: Any, a: tuple[str, int], b: tuple[str, int]) -> bool:
+    """Whether `comparison.aligned` joins two sentences, from either side."""
+    return any((m.article_id, m.index) == b for m in comparison.aligned(*a)) or any(
+        (m.article_id, m.index) == a for m in comparison.aligned(*b)
+    )
+
+
+def csv_rows(service: Service) -> dict[str, dict[str, str]]:
+    return {row["claim_id"]: row for row in export.read_csv(io.StringIO(exported(service, "csv")))}
+
+
+def claimreviews(service: Service) -> list[dict[str, Any]]:
+    reviews: list[dict[str, Any]] = json.loads(exported(service, "claimreview"))
+    assert all(claimreview_problems(review) == [] for review in reviews)
+    return reviews
+
+
+def test_csv_aligned_claims_are_the_claims_on_aligned_sentences(seeded: Service) -> None:
+    comparison = seeded.comparison()
+    group = seeded.tag_aligned(*seed_sentence(seeded, *BREACH), Verdict.CONFIRMED)
+    assert len(group) >= 3
+    tagged = {(c.article_id, c.start) for c in group}
+    # A sentence that has aligned sentences, none of them tagged; and one with none at all.
+    untagged_partner = lonely = None
+    for article_id in comparison.articles:
+        for sentence in comparison.sentences(article_id):
+            aligned = comparison.aligned(article_id, sentence.index)
+            starts = {(m.article_id, comparison.sentence(m.article_id, m.index).start)
+                      for m in aligned}  # fmt: skip
+            if (article_id, sentence.start) in tagged or starts & tagged:
+                continue
+            if aligned and untagged_partner is None:
+                untagged_partner = (article_id, sentence)
+            if not aligned and lonely is None and len(sentence.text.split()) > 5:
+                lonely = (article_id, sentence)
+    assert untagged_partner is not None and lonely is not None
+    extra = [
+        seeded.tag(*untagged_partner, Verdict.DISPUTED),
+        seeded.tag(*lonely, Verdict.CONFIRMED),
+    ]
+    rows = csv_rows(seeded)
+    assert len(rows) == len(group) + 2
+    where = {c.id: (c.article_id, int(rows[c.id]["sentence_index"]) - 1) for c in group + extra}
+    for claim in group + extra:
+        listed = rows[claim.id]["aligned_claims"]
+        expected = [
+            other.id
+            for other in group + extra
+            if other.article_id != claim.article_id
+            and aligned_either_way(comparison, where[claim.id], where[other.id])
+        ]
+        assert sorted(listed.split(";") if listed else []) == sorted(expected), claim
+    assert rows[group[0].id]["aligned_claims"].count(";") >= 1  # several ids, `;`-separated
+    assert rows[extra[0].id]["aligned_claims"] == ""  # its aligned sentences have no claim
+    assert rows[extra[1].id]["aligned_claims"] == ""  # it has no aligned sentence
+    for claim in group:  # aligned both ways
+        for other in rows[claim.id]["aligned_claims"].split(";"):
+            assert claim.id in rows[other]["aligned_claims"].split(";")
+
+
+def test_claimreview_groups_aligned_claims_with_one_verdict(seeded: Service) -> None:
+    group = seeded.tag_aligned(*seed_sentence(seeded, *BREACH), Verdict.CONFIRMED)
+    (review,) = claimreviews(seeded)
+    appearances = review["itemReviewed"]["appearance"]
+    titles = {seeded.article(c.article_id).title for c in group}  # type: ignore[union-attr]
+    assert len(appearances) == len(group) == len(titles)
+    assert {a["headline"] for a in appearances} == titles
+    assert review["claimReviewed"] == group[0].quote
+    assert review["reviewRating"]["alternateName"] == "Confirmed"
+    # Another verdict on one appearance: a review of its own.
+    odd = group[1]
+    seeded.tag(odd.article_id, seeded.sentence(odd.article_id, int(csv_rows(seeded)[odd.id][
+        "sentence_index"])), Verdict.DISPUTED)  # fmt: skip
+    reviews = claimreviews(seeded)
+    (disputed,) = [r for r in reviews if r["reviewRating"]["alternateName"] == "Disputed"]
+    assert disputed["claimReviewed"] == odd.quote
+    assert len(disputed["itemReviewed"]["appearance"]) == 1
+    confirmed = [r for r in reviews if r["reviewRating"]["alternateName"] == "Confirmed"]
+    assert sum(len(r["itemReviewed"]["appearance"]) for r in confirmed) == len(group) - 1
+    assert exported(seeded, "claimreview").count('"@type": "ClaimReview"') == len(reviews)
+
+
+def test_claimreview_review_text_is_the_first_claim_with_a_note(seeded: Service) -> None:
+    group = seeded.tag_aligned(*seed_sentence(seeded, *BREACH), Verdict.CONFIRMED)
+    noted = group[2]
+    sentence = next(s for s in seeded.sentences(noted.article_id) if s.start == noted.start)
+    seeded.set_note(noted.article_id, sentence, "three outlets agree")
+    seeded.set_evidence(noted.article_id, sentence, "https://example.org/agree")
+    (review,) = claimreviews(seeded)
+    assert review["claimReviewed"] == noted.quote
+    assert review["reviewBody"] == "three outlets agree"
+    assert review["citation"] == "https://example.org/agree"
+    assert review["url"] == OPTIONS.url_prefix + noted.id
+    first = seeded.article(noted.article_id)
+    assert review["itemReviewed"]["appearance"][0]["headline"] == first.title  # type: ignore[union-attr]
+    assert len(review["itemReviewed"]["appearance"]) == len(group)
+
+
+def test_claimreview_keeps_aligned_claims_apart_when_their_figures_disagree(
+    seeded: Service,
+) -> None:
+    comparison = seeded.comparison()
+    pairs = {(p.article_a, p.sentence_a, p.article_b, p.sentence_b) for p in comparison.pairs()}
+    (conflict, *_) = [
+        d for d in comparison.discrepancies()
+        if d.kind == "quantity" and (d.article_a, d.sentence_a, d.article_b, d.sentence_b) in pairs
+    ]  # fmt: skip
+    one = seeded.tag(conflict.article_a, comparison.sentence(conflict.article_a,
+                     conflict.sentence_a), Verdict.DISPUTED)  # fmt: skip
+    two = seeded.tag(conflict.article_b, comparison.sentence(conflict.article_b,
+                     conflict.sentence_b), Verdict.DISPUTED)  # fmt: skip
+    assert csv_rows(seeded)[one.id]["aligned_claims"] == two.id  # the same fact, aligned
+    reviews = claimreviews(seeded)
+    assert len(reviews) == 2  # but not one claim: "some 200" is not "at least 277"
+    assert {r["claimReviewed"] for r in reviews} == {one.quote, two.quote}
+
+
+def test_claimreview_author_is_the_attributed_claimant(seeded: Service) -> None:
+    comparison = seeded.comparison()
+    article_id, sentence = seed_sentence(seeded, "003", "More than 180 combatants")
+    assert comparison.attribution(article_id, sentence.index) == (
+        "the Syrian Observatory for Human Rights"
+    )
+    seeded.tag(article_id, sentence, Verdict.UNVERIFIED)
+    (review,) = claimreviews(seeded)
+    assert review["itemReviewed"]["author"] == {
+        "@type": "Organization",
+        "name": "the Syrian Observatory for Human Rights",
+    }
+    seeded.tag(article_id, sentence, None)
+    plain = next(
+        s for s in seeded.sentences(article_id)
+        if comparison.attribution(article_id, s.index) is None
+        and not comparison.aligned(article_id, s.index)
+    )  # fmt: skip
+    seeded.tag(article_id, plain, Verdict.CONFIRMED)
+    (review,) = claimreviews(seeded)
+    outlet = seeded.article(article_id).outlet  # type: ignore[union-attr]
+    assert outlet and review["itemReviewed"]["author"] == {"@type": "Organization", "name": outlet}
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("the Syrian Observatory for Human Rights",
+         {"@type": "Organization", "name": "the Syrian Observatory for Human Rights"}),
+        ("The Syrian Observatory for Human Rights, a war monitor",
+         {"@type": "Organization", "name": "The Syrian Observatory for Human Rights",
+          "description": "a war monitor"}),
+        ("Rami Abdurrahman, head of the Observatory",
+         {"@type": "Person", "name": "Rami Abdurrahman", "description": "head of the Observatory"}),
+        ("Russian presidential spokesperson Dmitry Peskov",
+         {"@type": "Person", "name": "Russian presidential spokesperson Dmitry Peskov"}),
+        ("Peskov", {"@type": "Person", "name": "Peskov"}),
+        ("Turkey’s state-run Anadolu Agency",
+         {"@type": "Organization", "name": "Turkey’s state-run Anadolu Agency"}),
+        ("Syria’s state media", {"@type": "Organization", "name": "Syria’s state media"}),
+        ("the Kremlin", {"@type": "Organization", "name": "the Kremlin"}),
+        ("HTS", {"@type": "Organization", "name": "HTS"}),
+        ("Turkish officials", {"@type": "Organization", "name": "Turkish officials"}),
+        ("witnesses in Aleppo", {"@type": "Person", "name": "witnesses in Aleppo"}),
+        ("They", None), ("their report", None), ("the report", None),
+        ("official estimates", None), ("the officials", None), ("The war monitor", None),
+        ("", None), (None, None), (" , x", None),
+    ],
+)  # fmt: skip
+def test_claimant_rule(source: str | None, expected: dict[str, str] | None) -> None:
+    assert export.claimant(source) == expected
+
+
+def test_claim_review_takes_a_claimant_over_the_outlet() -> None:
+    item = _item(outlet="Outlet A")
+    person = {"@type": "Person", "name": "Dmitry Peskov"}
+    review = export.claim_review([item], OPTIONS, claimant=person)
+    assert review["itemReviewed"]["author"] == person and claimreview_problems(review) == []
+    assert export.claim_review([item], OPTIONS)["itemReviewed"]["author"] == {
+        "@type": "Organization",
+        "name": "Outlet A",
+    }
+
+
+def test_exports_without_claims_do_not_compare(
+    seeded: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annotator.compare
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compared outlets for an empty export")
+
+    monkeypatch.setattr(annotator.compare, "compare_articles", refuse)
+    for fmt in EXPORT_FORMATS:
+        assert seeded.export(fmt, io.StringIO(), options=OPTIONS) == 0
 
 
 # --------------------------------------------------------------------------- W3C Web Annotation
@@ -705,7 +913,10 @@ def test_markdown_report_escapes_untrusted_text(tagged: Service) -> None:
     assert "\x1b" not in text and "\u202e" not in text and "⟦U+202E⟧" in text
     assert "&lt;b&gt;the monitor&lt;/b&gt;" in text and "<b>" not in text
     assert "\\[red\\]x\\[/red\\]" in text
-    assert "## Discrepancies\n\nNot computed" in text
+    section = text.split("## Discrepancies\n", 1)[1].split("## Claims", 1)[0]
+    assert "| kind | A | reading A | B | reading B | explanation |" in section
+    assert "| quantity | Worthy News · S1 | some 200 people |" in section
+    assert "| spelling |" in section and "Saragab" in section
     worthy = next(line for line in text.splitlines() if line.startswith("| Worthy News |"))
     assert worthy == "| Worthy News | 1 | 0 | 1 | 0 | 1 |"
     assert "Worthy News" in text.split("```text", 1)[1]  # the text bar chart
@@ -717,7 +928,9 @@ def test_html_report_escapes_untrusted_text_and_draws_bars(tagged: Service) -> N
     assert "&lt;b&gt;the monitor&lt;/b&gt; &amp;" in page
     assert page.count("<rect ") == 3  # one segment per verdict given
     assert "<title>disputed: 1</title>" in page
-    assert "Not computed: cross-article comparison" in page
+    section = page.split("<h2>Discrepancies</h2>", 1)[1].split("<h2>Claims</h2>", 1)[0]
+    assert "<th>reading A</th>" in section and "<td>At least 277 people</td>" in section
+    assert "<td>Worthy News · S1</td>" in section and "Not computed" not in page
 
 
 def test_report_escapes_a_hostile_outlet_name() -> None:
@@ -729,3 +942,54 @@ def test_report_escapes_a_hostile_outlet_name() -> None:
     row = next(line for line in markdown.splitlines() if "onerror" in line)
     assert row.startswith('| &lt;img src=x onerror="alert(1)"&gt;\\|\\`\\` \\`\\`\\` | 1 |')
     assert "\n````text\n" in markdown  # a fence longer than the name's backtick run
+
+
+HOSTILE_DISCREPANCY = Discrepancy(
+    "quantity", "x [bold]y[/bold] \x1b[2J <script>alert(1)</script> | `z`", "a" * 64, 0,
+    "=cmd|' /C calc'!A0 <b>", "b" * 64, 4, "\u202eevil\x9b31m",
+)  # fmt: skip
+
+
+def test_reports_escape_hostile_discrepancies() -> None:
+    data = report.ReportData(
+        articles=[], outlets=[], claims=[], entities=[],
+        discrepancies=[HOSTILE_DISCREPANCY], outlet_of={"a" * 64: "<i>Outlet</i>"},
+    )  # fmt: skip
+    page = report.render_html(data)
+    assert "<script" not in page and "<b>" not in page and "<i>" not in page
+    assert "&lt;script&gt;" in page and "<td>&lt;i&gt;Outlet&lt;/i&gt; · S1</td>" in page
+    assert "<td>bbbbbbbbbbbb · S5</td>" in page  # an article without an outlet: its short id
+    markdown = report.render_markdown(data)
+    row = next(line for line in markdown.splitlines() if line.startswith("| quantity"))
+    assert "\x1b" not in markdown and "\u202e" not in markdown and "\x9b" not in markdown
+    assert "&lt;script&gt;" in row and "\\|" in row and "⟦U+202E⟧" in row
+    assert row.count(" | ") == 5  # six cells: no pipe of the text splits a cell
+    console = Console(record=True, width=300, color_system=None)
+    console.print(report.discrepancies_table([HOSTILE_DISCREPANCY], data.outlet_of))
+    shown = console.export_text()
+    assert "[bold]y[/bold]" in shown and "<script>" in shown  # literally, never markup
+    assert "\x1b" not in shown and "\x9b" not in shown and "\u202e" not in shown
+
+
+def test_report_data_without_comparing_says_how_to_compare(
+    seeded: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annotator.compare
+
+    real = annotator.compare.compare_articles
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report compared outlets")
+
+    monkeypatch.setattr(annotator.compare, "compare_articles", refuse)
+    data = report.report_data(seeded, compare=False)
+    assert data.discrepancies is None
+    assert "Not computed: run `annotator discrepancies` to compare outlets." in (
+        report.render_markdown(data)
+    )
+    assert "<code>annotator discrepancies</code>" in report.render_html(data)
+    monkeypatch.setattr(annotator.compare, "compare_articles", real)
+    computed = report.report_data(seeded)  # md/html: computed, and so cached
+    assert computed.discrepancies == seeded.comparison().discrepancies()
+    monkeypatch.setattr(annotator.compare, "compare_articles", refuse)
+    assert report.report_data(seeded, compare=False).discrepancies == computed.discrepancies

@@ -54,13 +54,15 @@ def test_pragmas_and_schema(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == journal_mode_for().lower()
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    for name in ("articles", "sentences", "entities", "claims", "audit", "nlp_cache", "meta"):
+    for name in ("articles", "sentences", "entities", "claims", "audit", "nlp_cache", "meta",
+                 "comparison_cache"):  # fmt: skip
         assert name in tables
     assert [m.name for m in migrations.applied(store.db)] == [
         "0001_initial",
         "0002_fulltext_search",
+        "0003_comparison_cache",
     ]
 
 
@@ -200,6 +202,43 @@ def test_migration_takes_a_snapshot_first(tmp_path: Path) -> None:
     snapshot = sqlite3.connect(backups[0])
     assert snapshot.execute("PRAGMA user_version").fetchone()[0] == 1
     assert snapshot.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_schema_2_database_gains_the_comparison_cache_after_a_snapshot(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v2.db"
+    store = Store(path)
+    store.add_article(_article(), _analysis(), at="2024-01-01T00:00:00Z")
+    # Pretend the database predates the third migration (as annotator 0002 left it).
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0003_comparison_cache'")
+    store.conn.execute("DROP TABLE comparison_cache")
+    store.conn.execute("PRAGMA user_version = 2")
+    store.close()
+    migrated = Store(path)
+    assert migrated.schema_version() == SCHEMA_VERSION == 3
+    assert [m.name for m in migrations.applied(migrated.db)][-1] == "0003_comparison_cache"
+    assert migrated.cached_comparison("sig", 1) is None
+    migrated.cache_comparison("sig", 1, "{}", at="t")
+    assert migrated.cached_comparison("sig", 1) == "{}"
+    assert len(migrated.articles()) == 1  # nothing else touched
+    (backup,) = tmp_path.glob("v2.db.v2-*.bak")
+    snapshot = sqlite3.connect(backup)
+    assert snapshot.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert snapshot.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    tables = {r[0] for r in snapshot.execute("SELECT name FROM sqlite_master")}
+    assert "comparison_cache" not in tables and "articles" in tables
+    snapshot.close()
+
+
+def test_comparison_cache_keeps_one_signature_and_one_format(store: Store) -> None:
+    store.cache_comparison("old", 1, '{"a": 1}', at="t1")
+    store.cache_comparison("new", 1, '{"b": 2}', at="t2")
+    assert store.cached_comparison("new", 1) == '{"b": 2}'
+    assert store.cached_comparison("old", 1) is None  # outdated corpora are dropped
+    assert store.cached_comparison("new", 2) is None  # another format is not read
+    count = store.conn.execute("SELECT COUNT(*) FROM comparison_cache").fetchone()[0]
+    assert count == 1
 
 
 def test_backup_refuses_to_overwrite(store: Store, tmp_path: Path) -> None:
