@@ -479,6 +479,18 @@ def test_from_json_refuses_what_does_not_fit(comparison: Comparison) -> None:
         (json.dumps({**data, "format": data["format"] + 1}), articles, sentences),
         (json.dumps({**data, "version": "0"}), articles, sentences),
         (json.dumps({**data, "infos": data["infos"][:3]}), articles, sentences),
+        (
+            json.dumps({**data, "best": {**data["best"], "scores": "not base64!"}}),
+            articles,
+            sentences,
+        ),
+        (
+            json.dumps({**data, "best": {**data["best"], "starts": data["best"]["starts"][:8]}}),
+            articles,
+            sentences,
+        ),
+        (json.dumps({**data, "best": {**data["best"], "mutual": [True]}}), articles, sentences),
+        (json.dumps({**data, "pairs": {**data["pairs"], "score": ""}}), articles, sentences),
         (text, articles[::-1], sentences),  # another order of the articles
         (text, articles[:-1], sentences),  # another corpus
         (text, articles, shorter),  # other sentences
@@ -486,6 +498,17 @@ def test_from_json_refuses_what_does_not_fit(comparison: Comparison) -> None:
     for bad, which, split in wrong:
         with pytest.raises(ValueError):
             Comparison.from_json(bad, which, split)
+
+
+@pytest.mark.parametrize("byteorder", ["little", "big"])
+def test_packed_numbers_round_trip_exactly(monkeypatch: pytest.MonkeyPatch, byteorder: str) -> None:
+    from annotator import compare
+
+    monkeypatch.setattr(compare.sys, "byteorder", byteorder)
+    scores = [0.1 + 0.2, 1 / 3, 0.28, 1.0, 5e-324]
+    assert list(compare._unpack("d", compare._pack("d", scores))) == scores
+    assert list(compare._unpack("i", compare._pack("i", [0, 7, 2**31 - 1]))) == [0, 7, 2**31 - 1]
+    assert list(compare._unpack("b", compare._pack("b", [True, False]))) == [1, 0]
 
 
 @pytest.fixture
