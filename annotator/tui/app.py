@@ -5,22 +5,32 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import RenderableType
 from textual.app import App
 from textual.binding import Binding, BindingsMap, BindingType
-from textual.events import DescendantFocus
+from textual.events import AppFocus, DescendantFocus
 from textual.screen import Screen
 
 import annotator
 from annotator.service import Service
-from annotator.tui.commands import AnnotatorCommands
 from annotator.tui.screens.main import MainScreen
 from annotator.tui.themes import DARK, LIGHT, THEMES, VARIABLE_DEFAULTS
 
+if TYPE_CHECKING:
+    from textual.command import Provider
+
 BENCH_ENV = "ANNOTATOR_BENCH"
 """Set to 1 by `make bench`: binds f12 to a no-op action, the baseline of its key latencies."""
+
+
+def annotator_commands() -> type[Provider]:
+    """The command palette's provider, imported when the palette first opens (importing
+    textual.command at start-up would cost ~50 ms before the first paint)."""
+    from annotator.tui.commands import AnnotatorCommands
+
+    return AnnotatorCommands
 
 
 def stylesheet_path() -> Path:
@@ -36,7 +46,7 @@ class AnnotatorApp(App[int]):
 
     TITLE = "annotator"
     CSS_PATH = stylesheet_path()
-    COMMANDS = App.COMMANDS | {AnnotatorCommands}
+    COMMANDS = App.COMMANDS | {annotator_commands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t", "toggle_theme", "Light/dark theme", id="app.toggle_theme", show=False),
@@ -89,6 +99,12 @@ class AnnotatorApp(App[int]):
         widget = event.widget
         if getattr(widget, "cursor_blink", False):
             widget.cursor_blink = False  # type: ignore[attr-defined]
+
+    def on_app_focus(self, event: AppFocus) -> None:
+        # Back in the terminal: show at once what another instance saved meanwhile.
+        screen = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(screen, MainScreen):
+            screen.check_for_changes()
 
     def action_toggle_theme(self) -> None:
         """Switch between the light and the dark theme."""

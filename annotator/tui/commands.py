@@ -10,8 +10,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.markup import escape
 
-from annotator.sanitize import printable
-from annotator.tui.widgets.column_header import outlet_label
+from annotator.tui.literal import literal
+from annotator.tui.outlets import outlet_label
 
 if TYPE_CHECKING:
     from annotator.tui.screens.main import MainScreen
@@ -34,7 +34,7 @@ class AnnotatorCommands(Provider):
         if not isinstance(screen, MainScreen):
             return []
         return [
-            (printable(name, single_line=True), escape(printable(help_text)), run)
+            (literal(name, single_line=True), escape(literal(help_text)), run)
             for name, help_text, run in palette_entries(screen)
         ]
 

@@ -33,20 +33,31 @@ BINDINGS: list[BindingType] = [
     Binding("x", "tag('clear')", "Clear the verdict", id="main.clear", show=False),
     Binding("n", "edit_note", "Edit the note", id="main.note"),
     Binding("e", "edit_evidence", "Set the evidence URL", id="main.evidence", show=False),
+    Binding("a", "apply_aligned", "Give the verdict to its aligned sentences",
+            id="main.apply_aligned", show=False),
     Binding("z", "undo", "Undo the last change", id="main.undo"),
     Binding("Z,ctrl+y", "redo", "Redo", id="main.redo", show=False),
     # finding
     Binding("slash", "search", "Search articles and notes", id="main.search"),
-    Binding("right_square_bracket", "match(1)", "Next match", id="main.next_match", show=False),
-    Binding("left_square_bracket", "match(-1)", "Previous match", id="main.previous_match",
-            show=False),
-    Binding("f", "cycle_filter", "Filter: all, tagged, untagged, disputed", id="main.filter"),
+    Binding("right_square_bracket", "match(1)", "Next match, mention or discrepancy",
+            id="main.next_match", show=False),
+    Binding("left_square_bracket", "match(-1)", "Previous match, mention or discrepancy",
+            id="main.previous_match", show=False),
+    Binding("f", "cycle_filter", "Filter: all, tagged, untagged, disputed, check-worthy",
+            id="main.filter"),
+    # comparing outlets
+    Binding("D", "discrepancies", "Discrepancies between the outlets", id="main.discrepancies"),
+    Binding("E", "entities", "Entities, spellings and coverage", id="main.entities"),
+    Binding("s", "toggle_sync", "Sync scroll on/off (aligned sentences kept in view)",
+            id="main.sync", show=False),
     # view
     Binding("i", "toggle_inspector", "Show/hide the claim inspector", id="main.inspector"),
     Binding("l", "pick_labels", "Choose entity labels", id="main.labels", show=False),
     Binding("h", "toggle_highlight", "Entity highlighting on/off", id="main.highlight", show=False),
     # app
     Binding("ctrl+e", "export", "Export annotations", id="main.export", show=False),
+    Binding("ctrl+r", "reload", "Re-read changes saved by other instances", id="main.reload",
+            show=False),
     Binding("question_mark,f1", "help", "Help", id="main.help"),
     Binding("q", "quit", "Quit", id="main.quit"),
 ]  # fmt: skip
@@ -59,9 +70,14 @@ FOOTER_LABELS: dict[str, str] = {
     "undo": "Undo",
     "search": "Search",
     "cycle_filter": "Filter",
+    "discrepancies": "Discrepancies",
+    "entities": "Entities",
     "toggle_inspector": "Inspector",
 }
 """Short names for the footer; the help and the palette use the bindings' descriptions."""
+
+FOOTER_OPTIONAL = ("discrepancies", "entities")
+"""Footer keys left out when the terminal is too narrow for them (help and palette list them)."""
 
 HELP_GROUPS: dict[str, str] = {
     "next_column": "Columns",
@@ -79,17 +95,22 @@ HELP_GROUPS: dict[str, str] = {
     "tag('clear')": "Tagging",
     "edit_note": "Tagging",
     "edit_evidence": "Tagging",
+    "apply_aligned": "Tagging",
     "undo": "Tagging",
     "redo": "Tagging",
     "search": "Finding",
     "match(1)": "Finding",
     "match(-1)": "Finding",
     "cycle_filter": "Finding",
+    "discrepancies": "Comparing outlets",
+    "entities": "Comparing outlets",
+    "toggle_sync": "Comparing outlets",
     "toggle_inspector": "View",
     "pick_labels": "View",
     "toggle_highlight": "View",
     "toggle_theme": "View",
     "export": "App",
+    "reload": "App",
     "help": "App",
     "command_palette": "App",
     "quit": "App",

@@ -1,7 +1,9 @@
 """The app's light and dark themes and the theme variables its widgets and modals read.
 
 Entity colours (`$entity-person` …) and verdict colours (`$verdict-disputed`, with a
-`-tint` background for tagged sentences) are theme variables: a theme may override them,
+`-tint` background for tagged sentences), the aligned-sentence highlight
+(`$aligned-background`, `$aligned-mark`) and the highlighted entity's mentions
+(`$mention-background`) are theme variables: a theme may override them,
 and `VARIABLE_DEFAULTS` fills them in for Textual's own themes.
 """
 
@@ -40,6 +42,9 @@ _DARK_VARIABLES = {
     "verdict-unverified-tint": "#3a3220",
     "sentence-cursor": "#284a7e",
     "sentence-cursor-blurred": "#2b3038",
+    "aligned-background": "#17414a",
+    "aligned-mark": "#4fd1c5",
+    "mention-background": "#5f4813",
     "unsaved": "#ff5f5f",
 }
 
@@ -65,6 +70,9 @@ _LIGHT_VARIABLES = {
     "verdict-unverified-tint": "#f5ebc9",
     "sentence-cursor": "#bcd3f5",
     "sentence-cursor-blurred": "#e3e6ec",
+    "aligned-background": "#c9ebe6",
+    "aligned-mark": "#00796b",
+    "mention-background": "#f6d98a",
     "unsaved": "#c0262d",
 }
 
@@ -76,6 +84,8 @@ VARIABLE_DEFAULTS = {
     "verdict-unverified-tint": "#f2c14e 18%",
     "sentence-cursor": "#5b8def 40%",
     "sentence-cursor-blurred": "#888888 18%",
+    "aligned-background": "#4fd1c5 22%",
+    "mention-background": "#e0a64b 40%",
 }
 """Values for the app's variables under themes that do not define them."""
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton, SelectionList, TextArea
@@ -27,6 +28,7 @@ from annotator.store import StoreError
 from annotator.tui.app import AnnotatorApp, make_app, run_app
 from annotator.tui.commands import palette_entries
 from annotator.tui.keys import HELP_GROUPS
+from annotator.tui.outlets import outlet_label
 from annotator.tui.screens.export_dialog import ExportDialog, ExportRequest
 from annotator.tui.screens.help import HelpScreen, help_rows
 from annotator.tui.screens.label_picker import LabelPicker
@@ -100,10 +102,13 @@ class TestOpening:
             panes = screen.panes
             assert [p.article.id for p in panes] == [a.id for a in seeded.articles()]
             assert len(panes) == 5
-            outlets = [p.article.outlet or Path(p.article.source_path).stem for p in panes]
+            outlets = [outlet_label(p.article) for p in panes]
             assert "Worthy News" in outlets and "London24NEWS" in outlets
+            # The first two seeds do not name their outlet: said so, not a file stem.
+            assert outlets[:2] == ["000 · outlet not stated", "001 · outlet not stated"]
             text = screen_text(app)
-            assert "1 000_38fb14a8347d6ab2" in text
+            assert "1 000 · outlet not stated" in text
+            assert "000_38fb14a8347d6ab2" not in text
             assert "3 North London Collegiat" in text
             assert all(p.header.counts_text == "✔ 0 ✖ 0 ? 0" for p in panes)
             assert isinstance(app.focused, ArticleColumn) and app.focused is panes[0].column
@@ -112,7 +117,7 @@ class TestOpening:
             assert not any(p.is_attached for p in panes[3:])  # mounted when first shown
             assert all(p.column.size.width >= 38 for p in panes[:3])
             tabs = screen.tabs.plain
-            for label in ("1 000_38fb1", "2 001_ceeb9", "4 Worthy News", "5 London24NEWS"):
+            for label in ("1 000 · outl", "2 001 · outl", "4 Worthy News", "5 London24NEWS"):
                 assert label in tabs, tabs
             assert (screen.tabs.first, screen.tabs.count, screen.tabs.current) == (0, 3, 0)
 
@@ -128,7 +133,7 @@ class TestOpening:
             assert len(screen.panes) == 5
             assert service.pending_analysis() == []
             assert sum(screen.label_counts().values()) > 0  # entities arrived after analysis
-            assert screen.status.progress == "entities ready (fake@1)"
+            assert screen.status.progress.startswith("entities ready (fake@1)")
             assert "PERSON" in screen.legend.labels
 
         run(make_app(service, [str(SEEDS)]), scenario)
@@ -158,7 +163,7 @@ class TestOpening:
             finally:
                 release.set()
             await settle(pilot)
-            assert screen.status.progress == "entities ready (fake@1)"
+            assert screen.status.progress.startswith("entities ready (fake@1)")
             assert screen.label_counts()["GPE"] > 0
             column = current(app)
             assert column.cursor == 1 and column.stored_claim(1) is not None
@@ -462,6 +467,9 @@ class TestFilter:
             await pilot.press("c")  # no longer disputed: hidden, the column says so
             assert column._visible == []
             await pilot.press("f")
+            assert screen.filter_mode == "check-worthy"
+            assert column._visible == sorted(column._check_worthy or ())
+            await pilot.press("f")
             assert screen.filter_mode == "all" and len(column._visible) == total
 
         run(make_app(seeded), scenario)
@@ -587,7 +595,13 @@ class TestAppKeys:
             rows = help_rows(app.help_bindings(), HELP_GROUPS)
             shown = {row.description: row.keys for row in rows}
             assert shown["Redo"] == "Z / ^y"
-            assert shown["Next match"] == "]"
+            assert shown["Next match, mention or discrepancy"] == "]"
+            assert shown["Discrepancies between the outlets"] == "D"
+            assert shown["Entities, spellings and coverage"] == "E"
+            assert shown["Give the verdict to its aligned sentences"] == "a"
+            assert shown["Sync scroll on/off (aligned sentences kept in view)"] == "s"
+            assert shown["Re-read changes saved by other instances"] == "^r"
+            assert {r.group for r in rows if r.keys in ("D", "E", "s")} == {"Comparing outlets"}
             assert shown["Help"] == "? / f1"
             assert shown["Command palette"] == "^p"
             assert shown["Light/dark theme"] == "^t"
@@ -596,6 +610,17 @@ class TestAppKeys:
             assert isinstance(app.screen, HelpScreen)
 
         run(make_app(seeded), scenario)
+
+    def test_no_key_is_bound_twice(self) -> None:
+        actions: dict[str, str] = {}
+        for binding in MainScreen.BINDINGS:
+            assert isinstance(binding, Binding)
+            for key in binding.key.split(","):
+                assert actions.setdefault(key.strip(), binding.action) == binding.action, key
+        ids = [b.id for b in MainScreen.BINDINGS if isinstance(b, Binding)]
+        assert len(ids) == len(set(ids)) and None not in ids
+        for key in ("D", "E", "a", "s", "ctrl+r"):
+            assert key in actions
 
     def test_the_palette_lists_every_action(self, seeded: Service) -> None:
         async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
@@ -606,6 +631,12 @@ class TestAppKeys:
             # every action but the palette itself and "go to column", then the 5 columns
             assert len(names) == len(actions) - 2 + 5
             assert "Go to column 4: Worthy News" in names
+            assert "Go to column 1: 000 · outlet not stated" in names
+            for name in ("Discrepancies between the outlets", "Entities, spellings and coverage",
+                         "Give the verdict to its aligned sentences",
+                         "Sync scroll on/off (aligned sentences kept in view)",
+                         "Re-read changes saved by other instances"):  # fmt: skip
+                assert name in names, name
             assert ("Next column", "key tab / →") in [(n, h) for n, h, _ in entries]
             await pilot.press("ctrl+p")
             assert isinstance(app.screen, CommandPalette)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from annotator.service import Service, fallback_analysis
 from annotator.tui.app import AnnotatorApp, make_app
 from annotator.tui.screens.main import MainScreen
 from annotator.tui.themes import LIGHT
+from tests.conftest import SEEDS, fixed_clock
 
 WIDE = (120, 36)
 NARROW = (80, 24)
@@ -221,3 +223,116 @@ class TestHostileText:
         service.store.add_article(article, fallback_analysis(text), at="2024-11-29T12:00:00Z")
         app = make_app(service, analyse=False)
         assert snap_compare(app, terminal_size=WIDE, run_before=keys("i"))
+
+
+# --- comparing the outlets -------------------------------------------------------------------
+
+
+@pytest.fixture
+def compared(seeded: Service) -> AnnotatorApp:
+    """The reader over the seeds with the comparison already computed (the worker finds it)."""
+    seeded.comparison()
+    return make_app(seeded)
+
+
+class TestComparing:
+    def test_discrepancies_panel(self, snap_compare: SnapCompare, compared: AnnotatorApp) -> None:
+        assert snap_compare(compared, terminal_size=WIDE, run_before=keys("D", "down"))
+
+    def test_entities_panel(self, snap_compare: SnapCompare, compared: AnnotatorApp) -> None:
+        assert snap_compare(compared, terminal_size=WIDE, run_before=keys("E"))
+
+    def test_entity_highlighted_in_every_column(
+        self, snap_compare: SnapCompare, compared: AnnotatorApp
+    ) -> None:
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await settle(pilot)
+            screen = main_screen(pilot)
+            comparison = screen.comparison
+            assert comparison is not None
+            town = next(e for e in comparison.entities() if e.name == "Saraqab")
+            screen.comparing.highlight_entity(town)
+            await pilot.press("right_square_bracket", "right_square_bracket")
+            await settle(pilot)
+
+        assert snap_compare(compared, terminal_size=WIDE, run_before=run_before)
+
+    def test_aligned_highlight_with_sync_scroll(
+        self, snap_compare: SnapCompare, compared: AnnotatorApp
+    ) -> None:
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await settle(pilot)
+            await pilot.press("2", "s")
+            screen = main_screen(pilot)
+            column = screen.panes[1].column
+            column.select(31)  # far down 001, reported by 000 and 002 too
+            await settle(pilot)
+
+        assert snap_compare(compared, terminal_size=WIDE, run_before=run_before)
+
+    def test_check_worthy_filter(self, snap_compare: SnapCompare, compared: AnnotatorApp) -> None:
+        assert snap_compare(compared, terminal_size=WIDE, run_before=keys("f", "f", "f", "f"))
+
+    def test_inspector_with_comparison(
+        self, snap_compare: SnapCompare, compared: AnnotatorApp
+    ) -> None:
+        assert snap_compare(compared, terminal_size=WIDE, run_before=keys("4", "i"))
+
+
+class TestOtherInstances:
+    def test_conflict_dialog(
+        self,
+        snap_compare: SnapCompare,
+        seeded: Service,
+        make_service: Callable[..., Service],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr("annotator.tui.screens.main.POLL_SECONDS", 3600)
+        article = seeded.articles()[0]
+        sentence = seeded.sentences(article.id)[1]
+        seeded.tag(article.id, sentence, Verdict.DISPUTED)
+        seeded.set_note(article.id, sentence, "Two outlets give 200, one 277.")
+        seeded.comparison()
+        bob = make_service(user="bob")
+        bob.claims()
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await settle(pilot)
+            bob.tag(article.id, sentence, Verdict.CONFIRMED)
+            bob.set_note(article.id, sentence, "SOHR confirms 277 on Saturday.")
+            await pilot.press("down", "u")
+            await settle(pilot)
+
+        assert snap_compare(make_app(seeded), terminal_size=WIDE, run_before=run_before)
+
+    def test_read_only_database(
+        self, snap_compare: SnapCompare, seeded: Service, tmp_path: Path
+    ) -> None:
+        from annotator.store import Store
+
+        seeded.comparison()
+        copy = tmp_path / "copy.db"
+        shutil.copy(tmp_path / "annotations.db", copy)
+        store = Store(copy, read_only=True)
+        service = Service(store, None, user="tester", clock=fixed_clock())
+        try:
+            assert snap_compare(make_app(service), terminal_size=WIDE, run_before=keys("d"))
+        finally:
+            store.close()
+
+    def test_analysis_failure_shown(
+        self, snap_compare: SnapCompare, make_service: Callable[..., Service]
+    ) -> None:
+        from tests.tui.test_instances import FailingAnalyzer
+
+        service = make_service(analyzer=FailingAnalyzer())
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await settle(pilot)
+            app: Any = pilot.app
+            app.clear_notifications()
+            await pilot.press("3", "i")
+            await settle(pilot)
+
+        app = make_app(service, [str(SEEDS)])
+        assert snap_compare(app, terminal_size=WIDE, run_before=run_before)

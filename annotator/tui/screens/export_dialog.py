@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
-from annotator.sanitize import printable
+from annotator.tui.literal import literal
 from annotator.tui.screens.fields import PrintableInput
 
 DEFAULT_NAMES: dict[str, str] = {
@@ -67,7 +67,7 @@ def check_export_path(path: str) -> PathCheck:
     if not path.strip():
         return PathCheck(error="enter the file to export to")
     target = Path(os.path.expanduser(path.strip()))
-    shown = printable(str(target), single_line=True)
+    shown = literal(str(target), single_line=True)
     try:
         if target.is_dir():
             return PathCheck(error=f"{shown} is a folder: name a file inside it")
@@ -78,12 +78,12 @@ def check_export_path(path: str) -> PathCheck:
         parent = target.parent
         if not parent.exists():
             return PathCheck(
-                error=f"folder {printable(str(parent), single_line=True)} does not exist"
+                error=f"folder {literal(str(parent), single_line=True)} does not exist"
             )
         if not parent.is_dir():
-            return PathCheck(error=f"{printable(str(parent), single_line=True)} is not a folder")
+            return PathCheck(error=f"{literal(str(parent), single_line=True)} is not a folder")
     except OSError as error:
-        return PathCheck(error=f"cannot use {shown}: {printable(error.strerror or str(error))}")
+        return PathCheck(error=f"cannot use {shown}: {literal(error.strerror or str(error))}")
     return PathCheck()
 
 
@@ -153,11 +153,9 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             with RadioSet(id="export-format"):
                 for index, fmt in enumerate(self._formats):
                     label = FORMAT_LABELS.get(fmt, fmt)
-                    yield RadioButton(
-                        Text(printable(label, single_line=True)), index == 0, name=fmt
-                    )
+                    yield RadioButton(Text(literal(label, single_line=True)), index == 0, name=fmt)
             yield PrintableInput(
-                printable(self._default_path, single_line=True),
+                literal(self._default_path, single_line=True),
                 placeholder="file to write",
                 select_on_focus=False,
                 id="export-path",

@@ -2,7 +2,7 @@
 
 Textual's `Input` and `TextArea` keep pasted or assigned text as is, and an ESC in their text
 is written to the terminal when they render; these replace control characters with visible
-stand-ins (`annotator.sanitize.printable`) on the way in.
+stand-ins (`annotator.tui.literal.literal`) on the way in.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import EditResult, Location
 
-from annotator.sanitize import printable
+from annotator.tui.literal import literal
 
 
 class PrintableInput(Input):
@@ -18,7 +18,7 @@ class PrintableInput(Input):
 
     def validate_value(self, value: str) -> str:
         """Reactive validator of `value`: every change passes through here."""
-        return printable(value, single_line=True)
+        return literal(value, single_line=True)
 
 
 class PrintableTextArea(TextArea):
@@ -31,4 +31,4 @@ class PrintableTextArea(TextArea):
         self, insert: str, start: Location, end: Location
     ) -> EditResult | None:
         # Typing, a terminal paste and the paste action all insert through here.
-        return super()._replace_via_keyboard(printable(insert), start, end)
+        return super()._replace_via_keyboard(literal(insert), start, end)

@@ -15,7 +15,7 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from annotator.sanitize import printable
+from annotator.tui.literal import literal
 
 OTHER = "Other"
 
@@ -93,11 +93,11 @@ def help_table(rows: Sequence[HelpRow]) -> Table:
     for number, (group, members) in enumerate(grouped.items()):
         if number:
             table.add_row(Text(""), Text(""))
-        table.add_row(Text(printable(group, single_line=True), style="underline"), Text(""))
+        table.add_row(Text(literal(group, single_line=True), style="underline"), Text(""))
         for row in members:
             table.add_row(
-                Text(printable(row.keys, single_line=True)),
-                Text(printable(row.description, single_line=True)),
+                Text(literal(row.keys, single_line=True)),
+                Text(literal(row.description, single_line=True)),
             )
     return table
 
@@ -147,7 +147,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             yield Static(
-                Text(printable(self._title, single_line=True)), classes="modal-title", markup=False
+                Text(literal(self._title, single_line=True)), classes="modal-title", markup=False
             )
             with VerticalScroll(id="help-scroll"):
                 yield Static(help_table(self._rows), id="help-table", markup=False)

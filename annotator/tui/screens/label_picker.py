@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from annotator.sanitize import printable
+from annotator.tui.literal import literal
 
 
 def label_style(label: str, variables: Mapping[str, str]) -> Style:
@@ -74,16 +74,14 @@ class LabelPicker(ModalScreen[frozenset[str] | None]):
     def _prompt(self, label: str, count: int, width: int) -> Text:
         return Text.assemble(
             (
-                printable(label, single_line=True).ljust(width),
+                literal(label, single_line=True).ljust(width),
                 label_style(label, self.app.theme_variables),
             ),
             (f"  {count:>6,}", "dim"),
         )
 
     def compose(self) -> ComposeResult:
-        width = max(
-            (len(printable(label, single_line=True)) for label, _ in self._labels), default=0
-        )
+        width = max((len(literal(label, single_line=True)) for label, _ in self._labels), default=0)
         with Vertical(id="label-picker"):
             yield Static(Text("Entity labels"), classes="modal-title", markup=False)
             yield SelectionList[str](

@@ -1,9 +1,13 @@
-"""The reader: article columns side by side, tagging, search, filter, inspector, export.
+"""The reader: article columns side by side, tagging, search, filter, inspector, export, and
+the comparison of the outlets (aligned sentences, discrepancies, entities, check-worthiness).
 
-The screen owns the view state (filter, highlighting, hidden labels) as reactives that the
-columns and the legend bind to; columns report cursor moves by message. Slow work (opening
-files, the language model, export) runs in thread workers that only post messages; their
-failures are handled in one place, `on_worker_state_changed`.
+The screen owns the view state (filter, highlighting, hidden labels, sync scroll) as
+reactives that the columns and the legend bind to; columns report cursor moves by message.
+Slow work (opening files, the language model, comparing the outlets, export) runs in thread
+workers that only post messages; their failures are handled in one place,
+`on_worker_state_changed`. A timer (and the terminal regaining focus) asks the service
+whether another instance wrote (`PRAGMA data_version`) and re-reads the claims if so; an
+edit of a claim changed elsewhere opens the conflict dialog.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -20,15 +24,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from annotator.model import Article, Claim, Sentence, Verdict
-from annotator.sanitize import printable
 from annotator.service import (
+    CHECK_WORTHY,
     EXPORT_FORMATS,
+    ClaimConflict,
     ConflictError,
     OpenReport,
     SearchHit,
@@ -37,17 +43,20 @@ from annotator.service import (
     StoreError,
     evidence_url_problem,
 )
-from annotator.tui.keys import BINDINGS, FOOTER_LABELS, HELP_GROUPS
+from annotator.tui.keys import BINDINGS, FOOTER_LABELS, FOOTER_OPTIONAL, HELP_GROUPS
+from annotator.tui.literal import literal
+from annotator.tui.outlets import outlet_label, outlet_parts
 from annotator.tui.screens.export_dialog import ExportDialog, ExportRequest
 from annotator.tui.screens.help import HelpScreen, help_rows
 from annotator.tui.screens.label_picker import LabelPicker
 from annotator.tui.screens.note_editor import NoteEditor
 from annotator.tui.screens.prompt import TextPrompt
+from annotator.tui.screens.reader_claims import SharedClaims
+from annotator.tui.screens.reader_comparison import ComparisonView, plural
 from annotator.tui.screens.search import SearchResult, SearchScreen
 from annotator.tui.themes import ENTITY_LABELS
 from annotator.tui.widgets.article_column import FILTERS, ArticleColumn
 from annotator.tui.widgets.article_pane import ArticlePane
-from annotator.tui.widgets.column_header import outlet_label
 from annotator.tui.widgets.column_tabs import ColumnTabs
 from annotator.tui.widgets.columns_row import ColumnsRow
 from annotator.tui.widgets.inspector import ClaimInspector
@@ -55,15 +64,21 @@ from annotator.tui.widgets.key_bar import KeyBar
 from annotator.tui.widgets.legend import EntityLegend
 from annotator.tui.widgets.status_line import StatusLine
 
+if TYPE_CHECKING:
+    from annotator.compare import Comparison, MergedEntity
+
 WidgetType = TypeVar("WidgetType", bound=Widget)
 
 DEFAULT_EXPORT = "annotations.csv"
+POLL_SECONDS = 1.5
+"""How often the reader asks whether another instance wrote (one cheap PRAGMA)."""
 
 FILTER_NAMES = {
     "all": "all sentences",
     "tagged": "tagged only",
     "untagged": "untagged only",
     "disputed": "disputed only",
+    "check-worthy": f"check-worthy only (score ≥ {CHECK_WORTHY:.2f})",
 }
 
 
@@ -90,6 +105,7 @@ class MainScreen(Screen[None]):
     filter_mode: var[str] = var("all")
     highlight: var[bool] = var(True)
     hidden_labels: var[frozenset[str]] = var(frozenset())
+    sync_scroll: var[bool] = var(False)
 
     @dataclass
     class Opened(Message):
@@ -114,6 +130,12 @@ class MainScreen(Screen[None]):
         count: int
 
     @dataclass
+    class Compared(Message):
+        """The comparison of the outlets is ready (discrepancies and scores computed)."""
+
+        comparison: Comparison
+
+    @dataclass
     class Exported(Message):
         """`count` claims were written to `path`."""
 
@@ -131,6 +153,13 @@ class MainScreen(Screen[None]):
         self.last_query = ""
         self._warned_no_model = False
         self._widgets: dict[str, Widget] = {}
+        self._pane_index: dict[str, int] = {}  # article id -> its pane's index
+        self.analysing = False  # the language model is running
+        self._ready = ""  # what the progress area says once the model has run
+        self._failures: dict[str, str] = {}  # article id -> why the model failed on it
+        self.stepping = "search"  # what ] and [ step through: search, mentions, discrepancies
+        self.comparing = ComparisonView(self)
+        self.shared = SharedClaims(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No action runs once the app is quitting (keys typed after `q`)."""
@@ -153,6 +182,7 @@ class MainScreen(Screen[None]):
             [binding for binding in self.BINDINGS if isinstance(binding, Binding)],
             app.get_key_display,
             labels=FOOTER_LABELS,
+            optional=FOOTER_OPTIONAL,
             right=(app.get_key_display(Binding(app.COMMAND_PALETTE_BINDING, "")), "Commands"),
             id="keys",
         )
@@ -203,11 +233,22 @@ class MainScreen(Screen[None]):
         pane = self.current_pane
         return pane.column if pane is not None else None
 
+    def pane_index(self, article_id: str) -> int | None:
+        """The index of an article's pane (None when it is not open)."""
+        return self._pane_index.get(article_id)
+
     def pane_for(self, article_id: str) -> tuple[int, ArticlePane] | None:
-        for index, pane in enumerate(self.panes):
-            if pane.article.id == article_id:
-                return index, pane
-        return None
+        index = self._pane_index.get(article_id)
+        return (index, self.panes[index]) if index is not None else None
+
+    def _notify(
+        self, message: str, *, title: str = "", severity: SeverityLevel = "information"
+    ) -> None:
+        """A toast showing `message` literally (Textual would otherwise read it as markup)."""
+        self.notify(
+            literal(message), title=literal(title, single_line=True), severity=severity,
+            markup=False,
+        )  # fmt: skip
 
     def describe(self, article_id: str) -> str:
         """How an article is named in search results: its column number and outlet."""
@@ -222,12 +263,15 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         what = f"{len(self.paths)} path{'s' if len(self.paths) != 1 else ''}"
         self.status.show_progress(f"opening {what}…" if self.paths else "opening…")
+        if self.service.read_only:
+            self.status.set_badge("read-only")
         self._update_info()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.set_interval(POLL_SECONDS, self.check_for_changes)
         self._open()
 
     def _theme_changed(self, theme: object) -> None:
-        self._update_inspector()  # its entity and verdict colours are baked into its text
+        self.update_inspector()  # its entity and verdict colours are baked into its text
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open", name="open")
     def _open(self) -> None:
@@ -243,7 +287,7 @@ class MainScreen(Screen[None]):
 
     async def on_main_screen_opened(self, message: Opened) -> None:
         for error in message.report.errors:
-            self.notify(printable(error, single_line=True), title="Not opened", severity="error")
+            self._notify(literal(error, single_line=True), title="Not opened", severity="error")
         panes = [
             ArticlePane(item.article, item.sentences, item.claims, number=number)
             for number, item in enumerate(message.loaded, start=1)
@@ -252,27 +296,36 @@ class MainScreen(Screen[None]):
             pane.column.data_bind(
                 MainScreen.filter_mode, MainScreen.highlight, MainScreen.hidden_labels
             )
+        self._pane_index = {pane.article.id: index for index, pane in enumerate(panes)}
         await self.row.set_panes(panes)
         self.status.show_progress("")
         self._update_labels()
         if panes:
             self.current = 0
             panes[0].column.focus()
-            count = len(panes)
-            self.status.show(f"{count} article{'s' if count != 1 else ''}")
+            self.status.show(plural(len(panes), "article"))
         else:
             self.status.show("no articles to show: give files or folders of articles", "error")
         service = self.service
+        if service.read_only:
+            reason = service.read_only_reason
+            self.status.show(
+                f"read-only ({reason}): reading works, nothing can be saved", "warning"
+            )
         if service.analyzer is None:
             if service.analyzer_error and not self._warned_no_model:
                 self._warned_no_model = True
-                self.notify(
-                    printable(service.analyzer_error), title="No entities", severity="warning"
+                self._notify(
+                    literal(service.analyzer_error), title="No entities", severity="warning"
                 )
                 self.status.show(service.analyzer_error, "warning")
-        elif self.analyse and message.pending:
+            self.comparing.start(auto=True)
+        elif self.analyse and message.pending and not service.read_only:
             self.status.show_progress("loading the language model…")
+            self.analysing = True
             self._analyse()
+        else:
+            self.comparing.start(auto=True)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="analyse", name="analyse")
     def _analyse(self) -> None:
@@ -294,17 +347,40 @@ class MainScreen(Screen[None]):
         self.status.show_progress(f"analysing {message.done}/{message.total}…")
 
     def on_main_screen_analysed(self, message: Analysed) -> None:
+        self.analysing = False
         fresh = {item.article.id: item for item in message.loaded}
         for pane in self.panes:
             item = fresh.get(pane.article.id)
             if item is not None:
                 pane.column.set_sentences(item.sentences, item.claims)
                 pane.refresh_counts()
+        self.comparing.forget()  # compared on the old sentences
         self._update_labels()
-        self._update_inspector()
+        self.update_inspector()
         analyzer = self.service.analyzer
         model = analyzer.model_key if analyzer is not None else ""
-        self.status.show_progress(f"entities ready ({model})" if model else "entities ready")
+        self._ready = f"entities ready ({model})" if model else "entities ready"
+        self.status.show_progress(self._ready)
+        self._update_failures()
+        self.comparing.start(auto=True)
+
+    def _update_failures(self) -> None:
+        """Show the articles the model failed on: header, inspector, status and a toast."""
+        failures = {f.article_id: f for f in self.service.analysis_failures()}
+        new = [f for article_id, f in failures.items() if article_id not in self._failures]
+        self._failures = {article_id: f.reason for article_id, f in failures.items()}
+        for pane in self.panes:
+            pane.header.set_failure(self._failures.get(pane.article.id, ""))
+        if not new:
+            return
+        names = ", ".join(self.describe(f.article_id) for f in new[:3])
+        more = f" and {len(new) - 3} more" if len(new) > 3 else ""
+        message = (
+            f"analysis failed for {plural(len(new), 'article')} ({names}{more}): "
+            f"{new[0].reason}; they keep their sentences, without entities"
+        )
+        self.status.show(message, "error")
+        self._notify(message, title="Analysis failed", severity="error")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Every worker failure ends up here, as a status line and a notification."""
@@ -313,13 +389,74 @@ class MainScreen(Screen[None]):
         what = {
             "open": "Opening failed",
             "analyse": "Analysis failed (reading and tagging still work)",
+            "compare": "Comparing the outlets failed (reading and tagging still work)",
             "export": "Export failed",
         }.get(event.worker.name, "Failed")
         error = event.worker.error
-        message = printable(str(error) or type(error).__name__, single_line=True)
+        message = literal(str(error) or type(error).__name__, single_line=True)
         self.status.show_progress("")
         self.status.show(f"{what}: {message}", "error")
-        self.notify(message, title=what, severity="error")
+        self._notify(message, title=what, severity="error")
+        if event.worker.name == "compare":
+            self.comparing.failed()
+            self.update_inspector()
+        elif event.worker.name == "analyse":
+            self.analysing = False
+            self.comparing.start(auto=True)  # on the sentences there are
+
+    # -- comparing the outlets (`reader_comparison.ComparisonView`) --
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="compare", name="compare")
+    def compare(self) -> None:
+        """The comparison worker (started by `ComparisonView.start`)."""
+        comparison = self.service.comparison()
+        comparison.triage()  # the discrepancies and the scores too: keys never wait for them
+        self.post_message(self.Compared(comparison))
+
+    def on_main_screen_compared(self, message: Compared) -> None:
+        self.comparing.ready(message.comparison, self._ready)
+
+    @property
+    def comparison(self) -> Comparison | None:
+        """The comparison of the outlets, once the worker has computed it."""
+        return self.comparing.comparison
+
+    @property
+    def entity(self) -> MergedEntity | None:
+        """The entity the Entities panel highlighted, if any."""
+        return self.comparing.entity
+
+    def watch_sync_scroll(self, on: bool) -> None:
+        if self.is_mounted:
+            self._update_info()
+            if on:
+                self.comparing.update_aligned()
+
+    def action_toggle_sync(self) -> None:
+        """Sync scroll: the other columns keep the sentence aligned with the selected in view."""
+        self.comparing.toggle_sync()
+
+    def action_discrepancies(self) -> None:
+        """The Discrepancies panel: every discrepancy, both readings; enter goes there."""
+        self.comparing.open_discrepancies()
+
+    def action_entities(self) -> None:
+        """The Entities panel: merged entities, spellings and coverage; enter highlights one."""
+        self.comparing.open_entities()
+
+    def action_apply_aligned(self) -> None:
+        """Give the selected sentence's verdict to its aligned sentences (one undo step)."""
+        self.comparing.apply_aligned()
+
+    # -- other instances (`reader_claims.SharedClaims`) --
+
+    def check_for_changes(self) -> None:
+        """The poll (timer, terminal focus): re-read the claims if another instance wrote."""
+        self.shared.check_for_changes()
+
+    def action_reload(self) -> None:
+        """Re-read every claim now (the timer does it whenever another instance writes)."""
+        self.shared.reload()
 
     # -- state shown around the columns --
 
@@ -336,13 +473,14 @@ class MainScreen(Screen[None]):
         return total
 
     def _update_info(self) -> None:
-        self.legend.set_info(f"filter: {self.filter_mode}")
+        sync = " · sync scroll" if self.sync_scroll else ""
+        self.legend.set_info(f"filter: {self.filter_mode}{sync}")
         self._update_tabs()
 
     def _update_tabs(self) -> None:
         row = self.row
         panes = self.panes
-        labels = [outlet_label(pane.article) for pane in panes]
+        labels = [outlet_parts(pane.article) for pane in panes]
         self.tabs.show(labels, self.current, row.first, min(row.per_view, len(panes)))
 
     def on_columns_row_window_changed(self, message: ColumnsRow.WindowChanged) -> None:
@@ -362,13 +500,15 @@ class MainScreen(Screen[None]):
                     self.current = index
                     await self.row.reveal(index)
             self._update_tabs()
-            self._update_inspector()
+            self.update_inspector()
+            self.comparing.update_aligned()
 
     def on_article_column_cursor_moved(self, message: ArticleColumn.CursorMoved) -> None:
         if message.column is self.current_column:
-            self._update_inspector()
+            self.update_inspector()
+            self.comparing.update_aligned()
 
-    def _update_inspector(self) -> None:
+    def update_inspector(self) -> None:
         inspector = self.inspector
         if not inspector.display:
             return
@@ -386,6 +526,8 @@ class MainScreen(Screen[None]):
             claim=claim,
             history=history,
             error=column.unsaved_error(sentence.index),
+            comparison=self.comparing.info(column.article.id, sentence.index),
+            failure=self._failures.get(column.article.id, ""),
         )
 
     # -- columns and cursor --
@@ -400,7 +542,7 @@ class MainScreen(Screen[None]):
         await self.row.reveal(index)
         panes[index].column.focus()
         self._update_tabs()
-        self._update_inspector()
+        self.update_inspector()
 
     async def action_next_column(self) -> None:
         if self.panes:
@@ -412,7 +554,7 @@ class MainScreen(Screen[None]):
 
     async def action_go_column(self, number: int) -> None:
         if number > len(self.panes):
-            self.notify(f"there is no column {number}", severity="warning")
+            self._notify(f"there is no column {number}", severity="warning")
             return
         await self.focus_column(number - 1)
 
@@ -434,14 +576,14 @@ class MainScreen(Screen[None]):
 
     # -- tagging --
 
-    def _target(self) -> tuple[ArticleColumn, Sentence] | None:
+    def target(self) -> tuple[ArticleColumn, Sentence] | None:
         column = self.current_column
         if column is None:
-            self.notify("no article is open", severity="warning")
+            self._notify("no article is open", severity="warning")
             return None
         sentence = column.current_sentence
         if sentence is None:
-            self.notify("no sentence selected (f changes the filter)", severity="warning")
+            self._notify("no sentence selected (f changes the filter)", severity="warning")
             return None
         return column, sentence
 
@@ -456,30 +598,34 @@ class MainScreen(Screen[None]):
         """Save a change at once; on failure show why and keep the sentence marked unsaved."""
         try:
             claim = save()
+        except ClaimConflict as conflict:
+            self.shared.show_conflict(conflict)
         except (StoreError, ServiceError) as error:
             if isinstance(error, ConflictError):
                 column.set_claim(error.current)
             message = f"S{sentence.number} not saved: {error}"
             column.mark_unsaved(sentence.index, wanted(column.intended(sentence.index)), message)
             self.status.show(message, "error")
-            self._report_unsaved(error)
+            self.report_unsaved(error)
         else:
             column.set_claim(claim)
             self.status.show(f"S{sentence.number} {done}")
         self._claims_changed(column)
 
-    def _report_unsaved(self, error: Exception) -> None:
-        self.notify(printable(str(error), single_line=True), title="Not saved", severity="error")
+    def report_unsaved(self, error: Exception) -> None:
+        self._notify(literal(str(error), single_line=True), title="Not saved", severity="error")
 
     def _claims_changed(self, column: ArticleColumn) -> None:
         for pane in self.panes:
             if pane.column is column:
                 pane.refresh_counts()
-        self._update_inspector()
+        self.update_inspector()
 
     def action_tag(self, verdict_name: str) -> None:
         """Tag the sentence under the cursor (`clear` removes its verdict)."""
-        target = self._target()
+        if not self.shared.writable():
+            return
+        target = self.target()
         if target is None:
             return
         column, sentence = target
@@ -494,7 +640,9 @@ class MainScreen(Screen[None]):
         )
 
     def action_edit_note(self) -> None:
-        target = self._target()
+        if not self.shared.writable():
+            return
+        target = self.target()
         if target is None:
             return
         column, sentence = target
@@ -515,7 +663,9 @@ class MainScreen(Screen[None]):
         self.app.push_screen(NoteEditor(sentence.text, before), edited)
 
     def action_edit_evidence(self) -> None:
-        target = self._target()
+        if not self.shared.writable():
+            return
+        target = self.target()
         if target is None:
             return
         column, sentence = target
@@ -549,16 +699,22 @@ class MainScreen(Screen[None]):
         await self._undo_redo(self.service.redo, "redo", "redone")
 
     async def _undo_redo(self, step: Callable[[], Claim | None], name: str, done: str) -> None:
+        if not self.shared.writable():
+            return
         try:
             claim = step()
+        except ClaimConflict as conflict:
+            self.shared.reload_claims()
+            self.shared.show_conflict(conflict)
+            return
         except (StoreError, ServiceError) as error:
             message = f"{name} not saved: {error}"
             self.status.show(message, "error")
-            self._report_unsaved(error)
+            self.report_unsaved(error)
             return
         if claim is None:
             self.status.show(f"nothing to {name}")
-            self.notify(f"nothing to {name}")
+            self._notify(f"nothing to {name}")
             return
         found = self.pane_for(claim.article_id)
         if found is None:
@@ -567,12 +723,14 @@ class MainScreen(Screen[None]):
         index, pane = found
         sentence_index = pane.column.set_claim(claim)
         pane.refresh_counts()
+        more = self.shared.reload_claims()  # a step of several claims (`a`) puts them all back
         if sentence_index is not None:
             if index != self.current:
                 await self.focus_column(index)
             pane.column.select(sentence_index)
-            self.status.show(f"S{sentence_index + 1} {done}")
-        self._update_inspector()
+            also = f" with {plural(more, 'other sentence')}" if more else ""
+            self.status.show(f"S{sentence_index + 1} {done}{also}")
+        self.update_inspector()
 
     # -- finding --
 
@@ -587,13 +745,25 @@ class MainScreen(Screen[None]):
         self.last_query = result.query
         self.search_result = result
         self.match = result.chosen
+        self.stepping = "search"
         await self._jump(result.hits[result.chosen])
 
     async def action_match(self, step: int) -> None:
-        """Go to the next (1) or previous (-1) hit of the last search."""
+        """Go to the next (1) or previous (-1) of what was activated last: the hits of the
+        search, the mentions of the highlighted entity, or the discrepancies."""
+        if self.stepping == "mentions" and self.entity is not None:
+            await self.comparing.step_mention(step)
+            return
+        if self.stepping == "discrepancies" and self.comparing.discrepancies:
+            await self.comparing.step_discrepancy(step)
+            return
         result = self.search_result
         if result is None or not result.hits:
-            self.notify("no search results: press / to search", severity="warning")
+            self._notify(
+                "nothing to step through: / searches, E highlights an entity, D lists the "
+                "discrepancies",
+                severity="warning",
+            )
             return
         self.match = (self.match + step) % len(result.hits)
         await self._jump(result.hits[self.match])
@@ -601,7 +771,7 @@ class MainScreen(Screen[None]):
     async def _jump(self, hit: SearchHit) -> None:
         found = self.pane_for(hit.article_id)
         if found is None:
-            self.notify("that article is not open", severity="warning")
+            self._notify("that article is not open", severity="warning")
             return
         index, pane = found
         column = pane.column
@@ -609,33 +779,43 @@ class MainScreen(Screen[None]):
             sentence_index: int | None = hit.sentence_index
         else:
             sentence_index = column.sentence_index_at(hit.start)
-        if sentence_index is None or sentence_index >= len(column.sentences):
-            self.notify("that match is no longer in the article", severity="warning")
+        if sentence_index is None or not await self.go_to(index, sentence_index):
             return
-        await self.focus_column(index)
-        column.filter_mode = self.filter_mode  # in case it was just mounted
-        if not column.is_visible(sentence_index):
-            self.filter_mode = "all"
-            self.notify("filter set to all to show the match")
-        column.select(sentence_index)
         total = len(self.search_result.hits) if self.search_result else 1
         self.status.show(
             f"match {self.match + 1} of {total}: S{sentence_index + 1} in "
             f"{outlet_label(pane.article)} (] next, [ previous)"
         )
 
+    async def go_to(self, index: int, sentence_index: int) -> bool:
+        """Focus column `index` with its cursor on sentence `sentence_index` (the filter set
+        to all if it hides it); False if the article has no such sentence."""
+        column = self.panes[index].column
+        if not 0 <= sentence_index < len(column.sentences):
+            self._notify("that sentence is no longer in the article", severity="warning")
+            return False
+        await self.focus_column(index)
+        column.filter_mode = self.filter_mode  # in case it was just mounted
+        if not column.is_visible(sentence_index):
+            self.filter_mode = "all"
+            self._notify("filter set to all to show it")
+        column.select(sentence_index)
+        return True
+
     def action_cycle_filter(self) -> None:
         mode = FILTERS[(FILTERS.index(self.filter_mode) + 1) % len(FILTERS)]
         self.filter_mode = mode
         self.status.show(f"showing {FILTER_NAMES[mode]} (f: next filter)")
-        self._update_inspector()
+        if mode == "check-worthy" and self.comparison is None:
+            self.comparing.need(None, "the check-worthy sentences show")
+        self.update_inspector()
 
     # -- view --
 
     def action_toggle_inspector(self) -> None:
         inspector = self.inspector
         inspector.display = not inspector.display
-        self._update_inspector()
+        self.update_inspector()
 
     def action_toggle_highlight(self) -> None:
         self.highlight = not self.highlight
@@ -644,7 +824,7 @@ class MainScreen(Screen[None]):
     def action_pick_labels(self) -> None:
         counts = self.label_counts()
         if not counts:
-            self.notify("no entities yet", severity="warning")
+            self._notify("no entities yet", severity="warning")
             return
         labels = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         enabled = frozenset(counts) - self.hidden_labels
@@ -681,7 +861,7 @@ class MainScreen(Screen[None]):
         text = f"{message.count} {claims} written to {message.path}"
         self.status.show_progress("")
         self.status.show(text)
-        self.notify(printable(text, single_line=True), title="Exported")
+        self._notify(literal(text, single_line=True), title="Exported")
 
     # -- help and quitting --
 

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
-from annotator.sanitize import printable
+from annotator.tui.literal import literal
 from annotator.tui.screens.fields import PrintableTextArea
 
 
@@ -62,9 +62,9 @@ class NoteEditor(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="note-editor"):
             yield Static(Text("Note"), classes="modal-title", markup=False)
-            yield Static(Text(printable(self._quote)), id="note-quote", markup=False)
+            yield Static(Text(literal(self._quote)), id="note-quote", markup=False)
             # The stand-ins replace control characters for good: a saved note never holds one.
-            yield PrintableTextArea(printable(self._note), soft_wrap=True, id="note-text")
+            yield PrintableTextArea(literal(self._note), soft_wrap=True, id="note-text")
             yield Static(Text("ctrl+s save · escape cancel"), classes="modal-hint", markup=False)
 
     def on_mount(self) -> None:

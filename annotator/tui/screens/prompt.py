@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from annotator.sanitize import printable
+from annotator.tui.literal import literal
 from annotator.tui.screens.fields import PrintableInput
 
 
@@ -74,15 +74,15 @@ class TextPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
             yield Static(
-                Text(printable(self._title, single_line=True)), classes="modal-title", markup=False
+                Text(literal(self._title, single_line=True)), classes="modal-title", markup=False
             )
             yield PrintableInput(
-                printable(self._value, single_line=True),
-                placeholder=printable(self._placeholder, single_line=True),
+                literal(self._value, single_line=True),
+                placeholder=literal(self._placeholder, single_line=True),
                 id="prompt-input",
             )
             yield Static(Text(""), id="prompt-error", markup=False)
-            yield Static(Text(printable(self._hint)), classes="modal-hint", markup=False)
+            yield Static(Text(literal(self._hint)), classes="modal-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#prompt-input", Input).focus()
@@ -99,7 +99,7 @@ class TextPrompt(ModalScreen[str | None]):
         if self._validate is not None and (value or not self._allow_empty):
             problem = self._validate(value)
         if problem:
-            self.query_one("#prompt-error", Static).update(Text(printable(problem)))
+            self.query_one("#prompt-error", Static).update(Text(literal(problem)))
             return
         self.dismiss(value)
 

@@ -16,8 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotator.sanitize import printable
 from annotator.service import SearchHit
+from annotator.tui.literal import literal
 from annotator.tui.screens.fields import PrintableInput
 
 SNIPPET_WIDTH = 120  # characters of a long snippet kept around its first match
@@ -40,7 +40,7 @@ class SearchResult:
 
 def words_pattern(query: str) -> re.Pattern[str] | None:
     """A case-insensitive pattern matching any word of `query` (longest first), or None."""
-    words = sorted({printable(w) for w in query.split()}, key=len, reverse=True)
+    words = sorted({literal(w) for w in query.split()}, key=len, reverse=True)
     if not words:
         return None
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
@@ -48,7 +48,7 @@ def words_pattern(query: str) -> re.Pattern[str] | None:
 
 def snippet_text(snippet: str, pattern: re.Pattern[str] | None) -> Text:
     """`snippet` on one line, cut to a window around its first match, matches emphasised."""
-    plain = printable(snippet, single_line=True).strip()
+    plain = literal(snippet, single_line=True).strip()
     if len(plain) > SNIPPET_WIDTH:
         first = pattern.search(plain) if pattern else None
         start = max(0, (first.start() if first else 0) - SNIPPET_WIDTH // 4)
@@ -129,7 +129,7 @@ class SearchScreen(ModalScreen[SearchResult | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="search"):
             yield PrintableInput(
-                printable(self._initial, single_line=True),
+                literal(self._initial, single_line=True),
                 placeholder="search articles and notes",
                 id="search-input",
             )
@@ -146,7 +146,7 @@ class SearchScreen(ModalScreen[SearchResult | None]):
 
     def _label(self, article_id: str) -> str:
         if article_id not in self._labels:
-            self._labels[article_id] = printable(self._describe(article_id), single_line=True)
+            self._labels[article_id] = literal(self._describe(article_id), single_line=True)
         return self._labels[article_id]
 
     def _prompt(self, hit: SearchHit, pattern: re.Pattern[str] | None) -> Text:
@@ -167,7 +167,7 @@ class SearchScreen(ModalScreen[SearchResult | None]):
             self._hits = tuple(self._search(query)) if query else ()
         except Exception as error:  # a failed search must not close the app
             self._hits = ()
-            count.update(Text(printable(f"search failed: {error}", single_line=True)))
+            count.update(Text(literal(f"search failed: {error}", single_line=True)))
         else:
             count.update(Text(count_line(query, len(self._hits))))
         pattern = words_pattern(query)

@@ -1,23 +1,29 @@
 """One article as a scrollable column of wrapped sentences, drawn with Textual's line API.
 
+Besides its own cursor and verdicts, a column shows what the rest of the reader points at:
+the sentence aligned with the one selected in another column (a `≈` in the gutter and
+`$aligned-background`), and the mentions of the entity chosen in the Entities panel
+(`$mention-background`).
+
 Only the visible lines are rendered. Wrapping is computed once per width; the rendered
 lines of each sentence are cached and a change to one claim (a tag, the cursor) repaints
 that sentence alone. Text is never parsed as markup: segments are built from plain strings
-that `annotator.sanitize.printable` has made safe.
+that `annotator.tui.literal.literal` has made safe.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
@@ -27,21 +33,27 @@ from annotator.model import Article, Claim, Sentence, Verdict
 from annotator.tui.widgets.palette import EntityPalette
 from annotator.tui.widgets.text_layout import (
     SafeSentence,
+    cell_measure,
     paragraph_starts,
     safe_sentence,
     wrap_spans,
 )
 
-FILTERS = ("all", "tagged", "untagged", "disputed")
+FILTERS = ("all", "tagged", "untagged", "disputed", "check-worthy")
 """The sentence filters `f` cycles through, in order."""
+
+ALIGNED_MARK = "≈"
 
 GUTTER = 2  # the verdict mark and a space
 BLANK = -1  # a line between paragraphs
 EMPTY = -2  # the line that says the filter hides everything
 
 
-def filter_shows(mode: str, claim: Claim | None) -> bool:
-    """Whether a sentence whose claim is `claim` is shown under the filter `mode`."""
+def filter_shows(mode: str, claim: Claim | None, check_worthy: bool = False) -> bool:
+    """Whether a sentence whose claim is `claim` is shown under the filter `mode`
+    (`check_worthy`: whether its check-worthiness score reaches `service.CHECK_WORTHY`)."""
+    if mode == "check-worthy":
+        return check_worthy
     verdict = claim.verdict if claim is not None else None
     if mode == "tagged":
         return verdict is not None
@@ -50,6 +62,11 @@ def filter_shows(mode: str, claim: Claim | None) -> bool:
     if mode == "disputed":
         return verdict is Verdict.DISPUTED
     return True
+
+
+def _blank(claim: Claim) -> bool:
+    """Whether nothing is left on a claim (cleared: no verdict, note or evidence)."""
+    return claim.verdict is None and not claim.note and not claim.evidence_url
 
 
 def blank_claim(article: Article, sentence: Sentence) -> Claim:
@@ -79,6 +96,9 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         "article-column--mark-unverified",
         "article-column--unsaved",
         "article-column--empty",
+        "article-column--aligned",
+        "article-column--aligned-mark",
+        "article-column--mention",
     }
 
     DEFAULT_CSS = """
@@ -103,6 +123,12 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     }
     ArticleColumn > .article-column--unsaved { color: $unsaved; text-style: bold reverse; }
     ArticleColumn > .article-column--empty { color: $text-muted; text-style: italic; }
+    ArticleColumn > .article-column--aligned { background: $aligned-background; }
+    ArticleColumn > .article-column--aligned-mark { color: $aligned-mark; text-style: bold; }
+    ArticleColumn > .article-column--mention {
+        background: $mention-background;
+        text-style: bold underline;
+    }
     """
 
     filter_mode: var[str] = var("all")
@@ -145,6 +171,10 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self._first_line: list[int] = []
         self._line_owner: list[int] = []
         self._line_part: list[int] = []
+        self._aligned: int | None = None
+        self._mentions: dict[int, tuple[tuple[int, int], ...]] = {}
+        self._check_worthy: frozenset[int] | None = None
+        self._paint: tuple[int, Style] | None = None  # (width, base style) during a paint
         self._load(sentences)
         for claim in claims:
             index = self.sentence_index_at(claim.start)
@@ -171,6 +201,9 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         offset = self._sentences[self.cursor].start if self._sentences else 0
         unsaved = [(claim, self._errors.get(index, "")) for index, claim in self._unsaved.items()]
         self._load(sentences)
+        self._aligned = None
+        self._mentions.clear()
+        self._check_worthy = None
         self._claims.clear()
         self._unsaved.clear()
         self._errors.clear()
@@ -244,6 +277,38 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self._claim_changed(index)
         return index
 
+    def replace_claims(self, claims: Iterable[Claim]) -> list[int]:
+        """Show `claims` as the saved claims (re-read after another instance wrote), repainting
+        only the sentences whose claim changed; returns their indexes. Unsaved changes keep
+        their mark."""
+        fresh: dict[int, Claim] = {}
+        for claim in claims:
+            index = self.sentence_index_at(claim.start)
+            if index is not None:
+                fresh[index] = claim
+        # A cleared claim (nothing left on it) is not listed by the store: keep ours.
+        for index, claim in self._claims.items():
+            if index not in fresh and _blank(claim):
+                fresh[index] = claim
+        changed = sorted(
+            index
+            for index in set(fresh) | set(self._claims)
+            if fresh.get(index) != self._claims.get(index)
+        )
+        if not changed:
+            return []
+        self._claims = fresh
+        if self.filter_mode != "all":
+            self._relayout()
+            self._keep_cursor_visible()
+            self.refresh()
+        else:
+            for index in changed:
+                self._repaint(index)
+        if self.cursor in changed:
+            self.post_message(self.CursorMoved(self))
+        return changed
+
     def mark_unsaved(self, index: int, wanted: Claim, error: str) -> None:
         """Show `wanted` on sentence `index`, marked unsaved because of `error`."""
         self._unsaved[index] = wanted
@@ -259,6 +324,83 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
             self._repaint(index)
         if index == self.cursor:
             self.post_message(self.CursorMoved(self))
+
+    # -- what other parts of the reader point at --
+
+    @property
+    def aligned_index(self) -> int | None:
+        """The sentence aligned with the one selected in another column, if any."""
+        return self._aligned
+
+    def set_aligned(self, index: int | None) -> None:
+        """Highlight sentence `index` as aligned (None: no sentence); repaints only the two."""
+        old = self._aligned
+        if index == old:
+            return
+        self._aligned = index
+        if old is not None:
+            self._repaint(old)
+        if index is not None:
+            self._repaint(index)
+
+    @property
+    def mention_indexes(self) -> list[int]:
+        """The sentences holding a highlighted mention, in order."""
+        return sorted(self._mentions)
+
+    def set_mentions(self, spans: Mapping[int, Sequence[tuple[int, int]]]) -> None:
+        """Highlight the character spans (article offsets) of an entity's mentions, by sentence
+        index (empty: none); repaints only the sentences that had or get one."""
+        fresh: dict[int, tuple[tuple[int, int], ...]] = {}
+        for index, pairs in spans.items():
+            if not 0 <= index < len(self._sentences):
+                continue
+            sentence = self._sentences[index]
+            safe = self._safe[index]
+            mapped = sorted(
+                (safe.where(start - sentence.start), safe.where(end - sentence.start))
+                for start, end in pairs
+            )
+            fresh[index] = tuple((start, end) for start, end in mapped if end > start)
+        touched = set(fresh) | set(self._mentions)
+        self._mentions = fresh
+        for index in touched:
+            self._repaint(index)
+
+    def set_check_worthy(self, indexes: Iterable[int] | None) -> None:
+        """The sentences the "check-worthy" filter shows (None: not known yet, none shown)."""
+        self._check_worthy = frozenset(indexes) if indexes is not None else None
+        if self.filter_mode == "check-worthy":
+            self._relayout()
+            self._keep_cursor_visible()
+            self._scroll_to_cursor()
+            self.refresh()
+
+    def is_check_worthy(self, index: int) -> bool:
+        return self._check_worthy is not None and index in self._check_worthy
+
+    def sentence_row(self, index: int) -> int | None:
+        """Where sentence `index` starts on screen (rows from the top; may be off screen)."""
+        position = self._position.get(index)
+        if position is None or position >= len(self._first_line):
+            return None
+        return self._first_line[position] - round(self.scroll_y)
+
+    def scroll_sentence_to(self, index: int, row: int) -> bool:
+        """Scroll so that sentence `index` starts `row` rows from the top (as near as the
+        scroll range allows, and wholly in view when it fits); False if it is not shown."""
+        position = self._position.get(index)
+        height = self.scrollable_content_region.height
+        if position is None or height <= 0 or position >= len(self._first_line):
+            return False
+        top = self._first_line[position]
+        lines = len(self._wrap(index))
+        row = max(0, min(row, height - min(lines, height)))
+        max_scroll = max(0, len(self._line_owner) - height)
+        y = max(0, min(max_scroll, top - row))
+        if y != round(self.scroll_y):
+            self.scroll_to(y=y, animate=False)
+        return True
 
     # -- cursor --
 
@@ -330,7 +472,11 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         if self.cursor in self._position or not self._visible:
             return
         after = [i for i in self._visible if i > self.cursor]
+        old = self.cursor
         self.cursor = after[0] if after else self._visible[-1]
+        # Their cached lines were drawn with the cursor elsewhere.
+        self._strips.pop(old, None)
+        self._strips.pop(self.cursor, None)
         self.post_message(self.CursorMoved(self))
 
     def _scroll_to_cursor(self) -> None:
@@ -401,8 +547,11 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         laid out yet (off screen) still knows them and can take the cursor.
         """
         mode = self.filter_mode
+        worthy = self._check_worthy or frozenset()
         self._visible = [
-            s.index for s in self._sentences if filter_shows(mode, self.display_claim(s.index))
+            s.index
+            for s in self._sentences
+            if filter_shows(mode, self.display_claim(s.index), s.index in worthy)
         ]
         self._position = {index: position for position, index in enumerate(self._visible)}
         width = self.scrollable_content_region.width
@@ -443,10 +592,17 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- rendering --
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The base style walks every ancestor's styles: once per paint, not once per line.
+        self._paint = (self.scrollable_content_region.width, self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint = None
+
     def render_line(self, y: int) -> Strip:
         line = y + round(self.scroll_y)
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        width, base = self._paint or (self.scrollable_content_region.width, self.rich_style)
         if not 0 <= line < len(self._line_owner) or width != self._line_width:
             return Strip.blank(width, base)
         owner = self._line_owner[line]
@@ -460,17 +616,26 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         return strips[self._line_part[line]]
 
     def _empty_line(self, width: int, base: Style) -> Strip:
-        what = {"tagged": "tagged", "untagged": "untagged", "disputed": "disputed"}
-        label = f"no {what.get(self.filter_mode, '')} sentences (f: filter)".replace("  ", " ")
+        mode = self.filter_mode
+        if mode == "check-worthy" and self._check_worthy is None:
+            label = "check-worthiness not known yet: comparing outlets… (f: filter)"
+        else:
+            what = mode if mode != "all" else ""
+            label = f"no {what} sentences (f: filter)".replace("  ", " ")
         style = self.get_component_rich_style("article-column--empty")
         return Strip([Segment(" " * GUTTER, base), Segment(label, style)]).adjust_cell_length(
             width, base
         )
 
     def _line_style(self, index: int, claim: Claim | None, base: Style) -> Style:
+        # The focused cursor first, then the aligned highlight (it is what the user looks
+        # for in this column), then this column's own (blurred) cursor, then the verdict.
+        if index == self.cursor and self.has_focus:
+            return self.get_component_rich_style("article-column--cursor")
+        if index == self._aligned:
+            return self.get_component_rich_style("article-column--aligned")
         if index == self.cursor:
-            name = "article-column--cursor" if self.has_focus else "article-column--cursor-blurred"
-            return self.get_component_rich_style(name)
+            return self.get_component_rich_style("article-column--cursor-blurred")
         if claim is not None and claim.verdict is not None:
             return self.get_component_rich_style(f"article-column--{claim.verdict.value}")
         return base
@@ -500,12 +665,21 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
                 for start, end, label in safe.entities
                 if label not in hidden
             ]
+        mentions = self._mentions.get(index)
+        if mentions:
+            mark = self.get_component_rich_style("article-column--mention", partial=True)
+            runs = _overlay(runs, mentions, style, mark)
+        second = Segment(" ", style)
+        if index == self._aligned:
+            aligned = self.get_component_rich_style("article-column--aligned-mark", partial=True)
+            second = Segment(ALIGNED_MARK, style + aligned)
         strips: list[Strip] = []
+        measure = cell_measure(text)
         first = 0  # the first run that may touch the current line
         for number, (start, end) in enumerate(self._wrap(index)):
             segments = [
                 self._gutter(index, claim, style) if number == 0 else Segment(" ", style),
-                Segment(" ", style),
+                second if number == 0 else Segment(" ", style),
             ]
             position = start
             while first < len(runs) and runs[first][1] <= start:
@@ -520,7 +694,13 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
                 position = run_end
             if position < end:
                 segments.append(Segment(text[position:end], style))
-            strips.append(Strip(segments).adjust_cell_length(width, style))
+            # Padded here, to a strip of known length: one Strip per line, not two.
+            padding = width - GUTTER - measure(text[start:end])
+            if padding >= 0:
+                segments.append(Segment(" " * padding, style))
+                strips.append(Strip(segments, width))
+            else:
+                strips.append(Strip(segments).adjust_cell_length(width, style))
         return strips
 
     def rendered_text(self) -> list[str]:
@@ -535,3 +715,26 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
             strips = self._strips.get(owner) or self._render_sentence(owner, width, base)
             lines.append(strips[self._line_part[line]].text.rstrip())
         return lines
+
+
+def _overlay(
+    runs: Sequence[tuple[int, int, Style]],
+    spans: Sequence[tuple[int, int]],
+    base: Style,
+    mark: Style,
+) -> list[tuple[int, int, Style]]:
+    """Entity `runs` (sorted, not overlapping) with `mark` added over `spans`: sorted,
+    non-overlapping runs cut at every boundary of either."""
+    edges = sorted(
+        {edge for start, end, _ in runs for edge in (start, end)}
+        | {edge for start, end in spans for edge in (start, end)}
+    )
+    result: list[tuple[int, int, Style]] = []
+    for start, end in pairwise(edges):
+        style = next((s for a, b, s in runs if a <= start and end <= b), None)
+        marked = any(a <= start and end <= b for a, b in spans)
+        if style is None and not marked:
+            continue
+        shown = style or base
+        result.append((start, end, shown + mark if marked else shown))
+    return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -11,13 +10,8 @@ from rich.text import Text
 from textual.widget import Widget
 
 from annotator.model import Article
-from annotator.sanitize import printable
-
-
-def outlet_label(article: Article) -> str:
-    """How a column is named: the outlet, else the file's stem, else the short id."""
-    label = article.outlet or Path(article.source_path).stem or article.short_id
-    return printable(label, single_line=True)
+from annotator.tui.literal import literal
+from annotator.tui.outlets import outlet_text
 
 
 class ColumnHeader(Widget):
@@ -31,6 +25,7 @@ class ColumnHeader(Widget):
         "column-header--disputed",
         "column-header--unverified",
         "column-header--unsaved",
+        "column-header--failure",
     }
 
     DEFAULT_CSS = """
@@ -47,6 +42,7 @@ class ColumnHeader(Widget):
     ColumnHeader > .column-header--disputed { color: $verdict-disputed; }
     ColumnHeader > .column-header--unverified { color: $verdict-unverified; }
     ColumnHeader > .column-header--unsaved { color: $unsaved; text-style: bold; }
+    ColumnHeader > .column-header--failure { color: $text-error; text-style: bold; }
     """
 
     def __init__(self, article: Article, number: int, *, id: str | None = None) -> None:
@@ -55,6 +51,13 @@ class ColumnHeader(Widget):
         self.number = number
         self.counts = (0, 0, 0)
         self.unsaved = 0
+        self.failure = ""
+
+    def set_failure(self, reason: str) -> None:
+        """Say on the meta line that the language model failed on this article ("" clears)."""
+        if reason != self.failure:
+            self.failure = reason
+            self.refresh()
 
     def set_counts(self, counts: tuple[int, int, int], unsaved: int = 0) -> None:
         """Show new verdict counts (and how many changes are unsaved)."""
@@ -85,21 +88,20 @@ class ColumnHeader(Widget):
         top = Table.grid(expand=True, padding=(0, 0, 0, 1))
         top.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         top.add_column(no_wrap=True, justify="right")
-        outlet = Text(
-            f"{self.number} {outlet_label(article)}",
-            style=self.get_component_rich_style("column-header--outlet"),
-            no_wrap=True,
-            overflow="ellipsis",
+        outlet = outlet_text(
+            article,
+            self.get_component_rich_style("column-header--outlet"),
+            prefix=f"{self.number} ",
         )
         top.add_row(outlet, counts)
         title = Text(
-            printable(article.title, single_line=True) or "(untitled)",
+            literal(article.title, single_line=True) or "(untitled)",
             style=self.get_component_rich_style("column-header--title"),
             no_wrap=True,
             overflow="ellipsis",
         )
         meta_parts = [
-            printable(part, single_line=True)
+            literal(part, single_line=True)
             for part in (article.published, f"by {article.byline}" if article.byline else "")
             if part
         ]
@@ -112,4 +114,7 @@ class ColumnHeader(Widget):
             no_wrap=True,
             overflow="ellipsis",
         )
+        if self.failure:  # before the rest: it must not be cut off
+            failure = self.get_component_rich_style("column-header--failure")
+            meta = Text.assemble(("analysis failed · ", failure), meta)
         return Group(top, title, meta)

@@ -17,19 +17,19 @@ from textual import events
 from textual.message import Message
 from textual.widget import Widget
 
-from annotator.sanitize import printable
+from annotator.tui.literal import literal
+from annotator.tui.outlets import NOT_STATED_STYLE
+from annotator.tui.outlets import SEPARATOR as SEPARATOR_NOTE
 
 SEPARATOR = " │ "
 MIN_TAB = 10  # cells for a column's name when there are too many to name them all
 
 
-def _fit(label: str, width: int) -> str:
+def _fit(label: Text, width: int) -> Text:
     """`label` cut to `width` cells with an ellipsis."""
-    if cell_len(label) <= width:
-        return label
-    text = Text(label, no_wrap=True, overflow="ellipsis")
-    text.truncate(max(1, width), overflow="ellipsis")
-    return text.plain
+    if label.cell_len > width:
+        label.truncate(max(1, width), overflow="ellipsis")
+    return label
 
 
 class ColumnTabs(Widget):
@@ -61,14 +61,16 @@ class ColumnTabs(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.labels: tuple[str, ...] = ()
+        self.labels: tuple[tuple[str, str], ...] = ()
         self.current = 0
         self.first = 0
         self.count = 0
         self._spans: list[tuple[int, int, int]] = []  # (column, first cell, end cell)
 
-    def show(self, labels: Sequence[str], current: int, first: int, count: int) -> None:
-        """Name the columns; `first`..`first + count` are on screen, `current` has focus."""
+    def show(self, labels: Sequence[tuple[str, str]], current: int, first: int, count: int) -> None:
+        """Name the columns by (name, note) (`annotator.tui.outlets.outlet_parts`: the note,
+        "outlet not stated", is dim); `first`..`first + count` are on screen, `current` has
+        focus."""
         state = (tuple(labels), current, first, count)
         if state != (self.labels, self.current, self.first, self.count):
             self.labels, self.current, self.first, self.count = state
@@ -109,10 +111,14 @@ class ColumnTabs(Widget):
                 kind = "shown"
             else:
                 kind = "hidden"
-            label = printable(self.labels[index], single_line=True)
-            shown = _fit(f"{index + 1} {label}", room)
-            size = cell_len(shown)
-            text.append(shown, self.get_component_rich_style(f"column-tabs--{kind}"))
+            name, note = (literal(part, single_line=True) for part in self.labels[index])
+            style = self.get_component_rich_style(f"column-tabs--{kind}")
+            label = Text(f"{index + 1} {name}", style)
+            if note:
+                label.append(f"{SEPARATOR_NOTE}{note}", style + NOT_STATED_STYLE)
+            shown = _fit(label, room)
+            size = shown.cell_len
+            text.append_text(shown)
             self._spans.append((index, position, position + size))
             position += size
         if start + fit < total:

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.reactive import var
 from textual.widget import Widget
 
-from annotator.sanitize import printable
+from annotator.tui.literal import literal
 from annotator.tui.widgets.palette import EntityPalette
 
 
@@ -66,7 +66,7 @@ class EntityLegend(Widget):
         for number, label in enumerate(self.labels):
             if number:
                 text.append(" ")
-            shown = printable(label, single_line=True)
+            shown = literal(label, single_line=True)
             if self.highlight and label not in self.hidden_labels:
                 text.append(shown, self._palette.style(label) + Style(bold=True))
             else:

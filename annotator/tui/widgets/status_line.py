@@ -7,16 +7,22 @@ from typing import ClassVar
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.timer import Timer
 from textual.widget import Widget
 
-from annotator.sanitize import printable
+from annotator.tui.literal import literal
 
 KINDS = ("info", "warning", "error")
 
 
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+SPIN_SECONDS = 0.15
+
+
 class StatusLine(Widget):
     """A message at the left (`kind` info, warning or error sets its colour) and, at the
-    right, the progress of background work, so that messages never hide it."""
+    right, the progress of background work (with a spinner while it is busy) and a badge
+    for a lasting state such as a read-only database, so that messages never hide them."""
 
     DEFAULT_CSS = """
     StatusLine {
@@ -28,33 +34,66 @@ class StatusLine(Widget):
     StatusLine.-warning { color: $text-warning; }
     StatusLine.-error { color: $text-error; text-style: bold; }
     StatusLine > .status-line--progress { color: $accent; }
+    StatusLine > .status-line--badge {
+        color: $text-error;
+        background: $error 20%;
+        text-style: bold;
+    }
     """
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"status-line--progress"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"status-line--progress", "status-line--badge"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.message = ""
         self.kind = "info"
         self.progress = ""
+        self.badge = ""
+        self.busy = False
+        self._frame = 0
+        self._spin: Timer | None = None
 
     def show(self, message: str, kind: str = "info") -> None:
-        """Show `message` (made printable, one line) in the colour of `kind`."""
-        self.message = printable(message, single_line=True)
+        """Show `message` (made literal, one line) in the colour of `kind`."""
+        self.message = literal(message, single_line=True)
         self.kind = kind
         for name in KINDS:
             self.set_class(name == kind, f"-{name}")
         self.refresh()
 
-    def show_progress(self, progress: str) -> None:
-        """Show (or with "" clear) the progress of background work."""
-        self.progress = printable(progress, single_line=True)
+    def show_progress(self, progress: str, *, busy: bool = False) -> None:
+        """Show (or with "" clear) the progress of background work; `busy` adds a spinner
+        until the next call (for work that reports no steps of its own)."""
+        self.progress = literal(progress, single_line=True)
+        self.busy = busy and bool(progress)
+        if self.busy and self._spin is None:
+            self._spin = self.set_interval(SPIN_SECONDS, self._turn)
+        elif not self.busy and self._spin is not None:
+            self._spin.stop()
+            self._spin = None
         self.refresh()
+
+    def _turn(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        self.refresh()
+
+    def set_badge(self, badge: str) -> None:
+        """Show (or with "" clear) a badge at the right end, e.g. "read-only"."""
+        badge = literal(badge, single_line=True)
+        if badge != self.badge:
+            self.badge = badge
+            self.refresh()
 
     def render(self) -> RenderableType:
         grid = Table.grid(expand=True, padding=(0, 0, 0, 2))
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(no_wrap=True, justify="right")
-        progress = Text(self.progress, self.get_component_rich_style("status-line--progress"))
-        grid.add_row(Text(self.message), progress)
+        shown = f"{SPINNER[self._frame]} {self.progress}" if self.busy else self.progress
+        progress = Text(shown, self.get_component_rich_style("status-line--progress"))
+        cells: list[Text] = [Text(self.message), progress]
+        if self.badge:
+            grid.add_column(no_wrap=True, justify="right")
+            badge = self.get_component_rich_style("status-line--badge")
+            cells.append(Text(f" {self.badge} ", badge))
+        grid.add_row(*cells)
         return grid

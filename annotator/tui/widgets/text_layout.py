@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 from rich.cells import cell_len, get_character_cell_size
 
 from annotator.model import Entity, Sentence
-from annotator.sanitize import printable
+from annotator.tui.literal import literal
 
 _WORD = re.compile(r"(\S+)(\s*)")
 
@@ -40,35 +40,37 @@ class SafeSentence:
 
     text: str
     entities: tuple[tuple[int, int, str], ...]
+    starts: tuple[int, ...] | None = None  # where each raw character begins; None: the same
+
+    def where(self, offset: int) -> int:
+        """The offset in `text` of offset `offset` of the raw sentence text."""
+        starts = self.starts
+        if starts is None:
+            return max(0, min(offset, len(self.text)))
+        return starts[max(0, min(offset, len(starts) - 1))]
 
 
 def safe_sentence(sentence: Sentence) -> SafeSentence:
     """`sentence` with control characters replaced, newlines and tabs as spaces, entities mapped."""
     raw = sentence.text
-    text = printable(raw, single_line=True)
-    if len(text) == len(raw):
-
-        def where(offset: int) -> int:
-            return offset
-
-    else:
+    text = literal(raw, single_line=True)
+    starts: tuple[int, ...] | None = None
+    if len(text) != len(raw):
         # starts[i] = where raw character i begins in `text`
-        starts = [0]
+        offsets = [0]
         for char in raw:
-            starts.append(starts[-1] + len(printable(char, single_line=True)))
-
-        def where(offset: int) -> int:
-            return starts[max(0, min(offset, len(raw)))]
-
+            offsets.append(offsets[-1] + len(literal(char, single_line=True)))
+        starts = tuple(offsets)
+    safe = SafeSentence(text, (), starts)
     spans: list[tuple[int, int, str]] = []
     last_end = 0
     for entity in _entities_in(sentence):
-        start = where(entity.start - sentence.start)
-        end = where(entity.end - sentence.start)
+        start = safe.where(entity.start - sentence.start)
+        end = safe.where(entity.end - sentence.start)
         if start >= last_end and end > start:  # skip overlaps and empty spans
             spans.append((start, end, entity.label))
             last_end = end
-    return SafeSentence(text, tuple(spans))
+    return SafeSentence(text, tuple(spans), starts)
 
 
 def _entities_in(sentence: Sentence) -> list[Entity]:
@@ -90,6 +92,12 @@ def _cut(text: str, start: int, end: int, width: int) -> int:
     return end
 
 
+def cell_measure(text: str) -> Callable[[str], int]:
+    """A function giving the width in cells of any slice of `text`: `len` when every
+    character of `text` is at most one cell wide (much faster), else rich's `cell_len`."""
+    return len if _NARROW.issuperset(text) else cell_len
+
+
 def wrap_spans(text: str, width: int) -> list[tuple[int, int]]:
     """Greedy word wrap of `text` into lines of at most `width` cells, as (start, end) offsets.
 
@@ -97,7 +105,7 @@ def wrap_spans(text: str, width: int) -> list[tuple[int, int]]:
     an empty text gives one empty line.
     """
     width = max(1, width)
-    measure = len if _NARROW.issuperset(text) else cell_len
+    measure = cell_measure(text)
     spans: list[tuple[int, int]] = []
     start = -1  # start of the current line, -1 while it holds no word
     end = 0  # end of its last word
