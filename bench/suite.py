@@ -1,0 +1,57 @@
+"""The test suite's time (`--tests`, not part of the default run): pytest -n 2, as `make test`.
+
+Reports the whole run's wall time (target: within 5 minutes) and the slowest snapshot tests
+(target: at most 1 s each), from pytest's own `--durations` list.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+from bench.common import ROOT, Figure, Settings, python
+
+SUITE_TARGET = 300.0
+SNAPSHOT_TARGET = 1.0
+_DURATION = re.compile(r"^\s*([\d.]+)s\s+(call|setup|teardown)\s+(\S+)", re.MULTILINE)
+
+
+def run_suite(settings: Settings) -> list[Figure]:
+    began = time.perf_counter()
+    done = subprocess.run(
+        [python(), "-m", "pytest", "-n", "2", "-q", "--durations=40", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - began
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-300:]
+    durations = [
+        (float(value), test) for value, phase, test in _DURATION.findall(done.stdout)
+        if phase == "call"
+    ]  # fmt: skip
+    snapshots = sorted(
+        ((value, test) for value, test in durations if "snapshot" in test), reverse=True
+    )
+    suite = Figure(
+        "tests",
+        "pytest -n 2, whole suite",
+        "s",
+        [seconds],
+        target=f"≤ {SUITE_TARGET:.0f} s, all passing",
+        met=seconds <= SUITE_TARGET and done.returncode == 0,
+        note=summary,
+        extra={"slowest": durations[:15]},
+    )
+    snapshot = Figure(
+        "tests",
+        "slowest snapshot test",
+        "s",
+        [snapshots[0][0]] if snapshots else [],
+        target=f"≤ {SNAPSHOT_TARGET:.0f} s each",
+        met=(snapshots[0][0] <= SNAPSHOT_TARGET) if snapshots else None,
+        note=snapshots[0][1] if snapshots else "no snapshot test in the 40 slowest",
+        extra={"slowest_snapshots": snapshots[:10]},
+    )
+    return [suite, snapshot]
