@@ -14,7 +14,6 @@ from textual.widgets import DataTable, OptionList
 from annotator.compare import Comparison
 from annotator.model import Verdict
 from annotator.service import CHECK_WORTHY, Service
-from annotator.tui import comparing
 from annotator.tui.app import AnnotatorApp, make_app
 from annotator.tui.screens.discrepancies import DiscrepanciesScreen
 from annotator.tui.screens.entities import EntitiesScreen
@@ -79,22 +78,42 @@ class TestComparisonWorker:
         run(make_app(service, [str(SEEDS)]), scenario)
 
     def test_a_large_corpus_is_compared_on_first_use(
-        self, compared: Service, monkeypatch: pytest.MonkeyPatch
+        self, seeded: Service, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(comparing, "AUTO_COMPARE_SENTENCES", 10)
         monkeypatch.setattr("annotator.tui.screens.reader_comparison.AUTO_COMPARE_SENTENCES", 10)
 
         async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
             screen = main_screen(app)
-            assert screen.comparison is None
+            assert screen.comparison is None  # nothing stored, nothing computed unasked
             assert "D, E or a compares the outlets" in screen.status.progress
+            assert (
+                "outlets not compared yet"
+                in screen.comparing.info(screen.panes[0].article.id, 0).pending
+            )
             await pilot.press("D")  # starts the comparison, the panel opens when it is done
             assert "comparing the outlets" in screen.status.message
             await settle(pilot)
             assert screen.comparison is not None
             assert isinstance(app.screen, DiscrepanciesScreen)
 
-        run(make_app(compared), scenario)
+        run(make_app(seeded), scenario)
+
+    def test_a_large_corpus_gets_its_stored_comparison(
+        self,
+        compared: Service,
+        make_service: Callable[..., Service],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr("annotator.tui.screens.reader_comparison.AUTO_COMPARE_SENTENCES", 10)
+        fresh = make_service()  # another process on the same file: the database's cache
+        assert fresh.cached_comparison() is None
+
+        async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
+            screen = main_screen(app)
+            assert screen.comparison is not None  # from the database's cache
+            assert "outlets compared: 15 discrepancies" in screen.status.progress
+
+        run(make_app(fresh), scenario)
 
 
 class TestAlignedSentences:

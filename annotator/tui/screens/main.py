@@ -131,9 +131,10 @@ class MainScreen(Screen[None]):
 
     @dataclass
     class Compared(Message):
-        """The comparison of the outlets is ready (discrepancies and scores computed)."""
+        """The comparison of the outlets is ready (discrepancies and scores computed); None
+        when only a stored one was asked for and the database has none."""
 
-        comparison: Comparison
+        comparison: Comparison | None
 
     @dataclass
     class Exported(Message):
@@ -407,10 +408,13 @@ class MainScreen(Screen[None]):
     # -- comparing the outlets (`reader_comparison.ComparisonView`) --
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare", name="compare")
-    def compare(self) -> None:
-        """The comparison worker (started by `ComparisonView.start`)."""
-        comparison = self.service.comparison()
-        comparison.triage()  # the discrepancies and the scores too: keys never wait for them
+    def compare(self, *, stored_only: bool = False) -> None:
+        """The comparison worker (started by `ComparisonView.start`); `stored_only`: only
+        the comparison the database has stored (None if it has none)."""
+        service = self.service
+        comparison = service.stored_comparison() if stored_only else service.comparison()
+        if comparison is not None:
+            comparison.triage()  # the discrepancies and scores too: keys never wait for them
         self.post_message(self.Compared(comparison))
 
     def on_main_screen_compared(self, message: Compared) -> None:

@@ -11,6 +11,7 @@ the bindings, the worker and the messages, and delegates here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from annotator.model import Article
@@ -58,21 +59,23 @@ class ComparisonView:
     # -- the worker's life
 
     def start(self, *, auto: bool = False) -> bool:
-        """Compare the outlets in the screen's worker (unless it runs already); `auto`:
-        only when the corpus is small enough to do so unasked (`AUTO_COMPARE_SENTENCES`)."""
+        """Compare the outlets in the screen's worker (unless it runs already). With `auto`,
+        a corpus larger than `AUTO_COMPARE_SENTENCES` only gets the comparison the database
+        has stored for it, if any (no computing unasked)."""
         screen = self.screen
         if self.comparing or not screen.panes:
             return self.comparing
-        if auto:
-            total = sum(len(column.sentences) for column in screen.columns)
-            if total > AUTO_COMPARE_SENTENCES:
-                screen.status.show_progress(f"{total:,} sentences: D, E or a compares the outlets")
-                return False
+        stored_only = auto and self._sentences() > AUTO_COMPARE_SENTENCES
         self.comparing = True
-        screen.status.show_progress("comparing the outlets…", busy=True)
+        what = "looking for a stored comparison…" if stored_only else "comparing the outlets…"
+        screen.status.show_progress(what, busy=True)
         screen.update_inspector()
-        screen.call_after_refresh(screen.compare)  # after the screen has been painted
+        # After the screen has been painted: the first frame never waits for the worker.
+        screen.call_after_refresh(partial(screen.compare, stored_only=stored_only))
         return True
+
+    def _sentences(self) -> int:
+        return sum(len(column.sentences) for column in self.screen.columns)
 
     def forget(self) -> None:
         """The sentences changed (the model has run): what was compared is of the old ones."""
@@ -84,10 +87,18 @@ class ComparisonView:
         self.comparing = False
         self._after.clear()
 
-    def ready(self, comparison: Comparison, model_note: str) -> None:
-        """The worker's result: check-worthy sets to the columns, marks, queued actions."""
+    def ready(self, comparison: Comparison | None, model_note: str) -> None:
+        """The worker's result: check-worthy sets to the columns, marks, queued actions.
+        None: a large corpus with no stored comparison (it is computed when asked for)."""
         screen = self.screen
         self.comparing = False
+        if comparison is None:
+            total = f"{self._sentences():,} sentences: D, E or a compares the outlets"
+            screen.status.show_progress(f"{model_note} · {total}" if model_note else total)
+            screen.update_inspector()
+            if self._after:  # asked for while we looked: compute it now
+                self.start()
+            return
         self.comparison = comparison
         for pane in screen.panes:
             column = pane.column
