@@ -311,7 +311,9 @@ _TRANSLATION = _build_translation()
 _TRANSLATED_RE = re.compile("[" + "".join(re.escape(chr(code)) for code in _TRANSLATION) + "]")
 """Any character `_TRANSLATION` changes: most texts have none, and `str.translate` with a
 dict costs a lookup per character (milliseconds per article), a search almost nothing."""
-_SPACE_RUN_RE = re.compile(r"[ \t]+")
+_SPACE_RUN_RE = re.compile(r"\t[ \t]*| [ \t]+")
+"""A run of spaces and tabs that is not a single space (those stay as they are: replacing
+each of the text's many single spaces with a space costs seconds on a long article)."""
 
 
 def normalise_text(raw: str) -> str:

@@ -123,13 +123,14 @@ def timed(function: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def child_env(workdir: Path, **extra: str) -> dict[str, str]:
+def child_env(workdir: Path, *, cache_bytecode: bool = True, **extra: str) -> dict[str, str]:
     """The environment of an app run under the pseudo-terminal.
 
     A plain xterm with true colour, no size hints (the pty's size rules), and bytecode
     cached under `workdir` (not in the source tree): the runs after the first warm-up
     start from cached bytecode, as a user's second start does, even where the calling
-    environment sets PYTHONDONTWRITEBYTECODE.
+    environment sets PYTHONDONTWRITEBYTECODE. (`cache_bytecode=False`: the installed
+    packages' own bytecode, for a quick single run such as a test.)
     """
     env = {
         key: value
@@ -137,12 +138,9 @@ def child_env(workdir: Path, **extra: str) -> dict[str, str]:
         if key not in ("COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE", "NO_COLOR")
         and not key.startswith("TEXTUAL")
     }
-    env.update(
-        TERM="xterm-256color",
-        COLORTERM="truecolor",
-        PYTHONPYCACHEPREFIX=str(workdir / "pycache"),
-        PYTHONUNBUFFERED="1",
-    )
+    env.update(TERM="xterm-256color", COLORTERM="truecolor", PYTHONUNBUFFERED="1")
+    if cache_bytecode:
+        env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
     env.update(extra)
     return env
 

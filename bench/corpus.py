@@ -53,7 +53,7 @@ class BenchArticle:
     @property
     def paragraphs(self) -> list[str]:
         """The body paragraphs (without headline, byline and dateline paragraph)."""
-        return self.text.split("\n\n")[3:]
+        return [part.strip() for part in self.text.split("\n\n")[3:] if part.strip()]
 
     @property
     def marker(self) -> str:

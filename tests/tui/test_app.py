@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.pilot import Pilot
@@ -44,12 +45,22 @@ SIZE = (120, 36)
 Scenario = Callable[[Pilot[int], AnnotatorApp], Coroutine[Any, Any, None]]
 
 
-async def settle(pilot: Pilot[int]) -> None:
-    """Let the workers finish and their messages land (the app reports their failures)."""
+def comparing(app: App[Any]) -> bool:
+    """Whether the reader's comparison of the outlets (a thread of its own) still runs."""
+    screen = app.screen_stack[0] if app.screen_stack else None
+    return isinstance(screen, MainScreen) and screen.comparing.comparing
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let the workers and the comparison finish and their messages land (the app reports
+    their failures)."""
     for _ in range(3):
         with contextlib.suppress(WorkerFailed):
             await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        deadline = time.monotonic() + 60
+        while comparing(pilot.app) and time.monotonic() < deadline:
+            await pilot.pause(0.02)
 
 
 def run(app: AnnotatorApp, scenario: Scenario, size: tuple[int, int] = SIZE) -> AnnotatorApp:

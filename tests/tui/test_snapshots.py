@@ -7,7 +7,6 @@ snapshot_report.html) before accepting them with `--snapshot-update`.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import shutil
 from collections.abc import Awaitable, Callable
@@ -17,7 +16,6 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
-from textual.worker import WorkerFailed
 
 from annotator.model import Article, Verdict
 from annotator.service import Service, fallback_analysis
@@ -25,19 +23,12 @@ from annotator.tui.app import AnnotatorApp, make_app
 from annotator.tui.screens.main import MainScreen
 from annotator.tui.themes import LIGHT
 from tests.conftest import SEEDS, fixed_clock
+from tests.tui.test_app import settle
 
 WIDE = (120, 36)
 NARROW = (80, 24)
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let every worker finish and its messages land."""
-    for _ in range(3):
-        with contextlib.suppress(WorkerFailed):
-            await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def keys(*pressed: str, text: str = "") -> RunBefore:

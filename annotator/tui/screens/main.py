@@ -12,6 +12,7 @@ edit of a claim changed elsewhere opens the conflict dialog.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -135,6 +136,12 @@ class MainScreen(Screen[None]):
         when only a stored one was asked for and the database has none."""
 
         comparison: Comparison | None
+
+    @dataclass
+    class CompareFailed(Message):
+        """Comparing the outlets raised `error`."""
+
+        error: Exception
 
     @dataclass
     class Exported(Message):
@@ -384,38 +391,58 @@ class MainScreen(Screen[None]):
         self._notify(message, title="Analysis failed", severity="error")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Every worker failure ends up here, as a status line and a notification."""
-        if event.state is not WorkerState.ERROR:
-            return
+        """Every worker failure ends up here (and the comparison's, by message)."""
+        if event.state is WorkerState.ERROR:
+            self._failed(event.worker.name, event.worker.error)
+
+    def _failed(self, name: str, error: BaseException | None) -> None:
+        """Say that background work `name` failed: status line and notification."""
         what = {
             "open": "Opening failed",
             "analyse": "Analysis failed (reading and tagging still work)",
             "compare": "Comparing the outlets failed (reading and tagging still work)",
             "export": "Export failed",
-        }.get(event.worker.name, "Failed")
-        error = event.worker.error
+        }.get(name, "Failed")
         message = literal(str(error) or type(error).__name__, single_line=True)
         self.status.show_progress("")
         self.status.show(f"{what}: {message}", "error")
         self._notify(message, title=what, severity="error")
-        if event.worker.name == "compare":
+        if name == "compare":
             self.comparing.failed()
             self.update_inspector()
-        elif event.worker.name == "analyse":
+        elif name == "analyse":
             self.analysing = False
             self.comparing.start(auto=True)  # on the sentences there are
 
     # -- comparing the outlets (`reader_comparison.ComparisonView`) --
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="compare", name="compare")
     def compare(self, *, stored_only: bool = False) -> None:
-        """The comparison worker (started by `ComparisonView.start`); `stored_only`: only
-        the comparison the database has stored (None if it has none)."""
+        """Compare the outlets in the background (started by `ComparisonView.start`);
+        `stored_only`: only the comparison the database has stored (None if none).
+
+        A daemon thread rather than a Textual worker: the comparison cannot stop halfway
+        (scikit-learn's import and the matrix products take seconds), and the app must
+        quit at once all the same, where a worker's thread would hold the exit until it
+        ended. Like a worker, it only posts messages (`Compared`, `CompareFailed`).
+        """
+        thread = threading.Thread(
+            target=self._compare, args=(stored_only,), name="compare", daemon=True
+        )
+        thread.start()
+
+    def _compare(self, stored_only: bool) -> None:
         service = self.service
-        comparison = service.stored_comparison() if stored_only else service.comparison()
-        if comparison is not None:
-            comparison.triage()  # the discrepancies and scores too: keys never wait for them
+        try:
+            comparison = service.stored_comparison() if stored_only else service.comparison()
+            if comparison is not None:
+                comparison.triage()  # the discrepancies and scores too: keys never wait
+        except Exception as error:  # reported as a worker's failure is
+            self.post_message(self.CompareFailed(error))
+            return
         self.post_message(self.Compared(comparison))
+
+    def on_main_screen_compare_failed(self, message: CompareFailed) -> None:
+        self._failed("compare", message.error)
 
     def on_main_screen_compared(self, message: Compared) -> None:
         self.comparing.ready(message.comparison, self._ready)

@@ -36,6 +36,7 @@ from annotator.tui.widgets.text_layout import (
     cell_measure,
     paragraph_starts,
     safe_sentence,
+    shown_entities,
     wrap_spans,
 )
 
@@ -187,7 +188,10 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def _load(self, sentences: Sequence[Sentence]) -> None:
         self._sentences = list(sentences)
         self._starts = [s.start for s in self._sentences]
-        self._safe: list[SafeSentence] = [safe_sentence(s) for s in self._sentences]
+        # Made safe when first shown: a column of 2,000 sentences (or 200 columns, most of
+        # them never shown) must not pay for all of them before the first paint.
+        self._safe: list[SafeSentence | None] = [None] * len(self._sentences)
+        self._labels: Counter[str] | None = None
         self._paragraphs = paragraph_starts(self.article.text, self._sentences)
         self._wraps.clear()
         self._strips.clear()
@@ -264,7 +268,18 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     def label_counts(self) -> Counter[str]:
         """How many entities of each label the article has."""
-        return Counter(label for safe in self._safe for _, _, label in safe.entities)
+        if self._labels is None:
+            self._labels = Counter(
+                label for sentence in self._sentences for _, _, label in shown_entities(sentence)
+            )
+        return Counter(self._labels)
+
+    def _safe_at(self, index: int) -> SafeSentence:
+        """Sentence `index` made safe to draw (made once, when first needed)."""
+        safe = self._safe[index]
+        if safe is None:
+            safe = self._safe[index] = safe_sentence(self._sentences[index])
+        return safe
 
     def set_claim(self, claim: Claim) -> int | None:
         """Show a saved claim (clearing its unsaved mark); returns its sentence index."""
@@ -356,7 +371,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
             if not 0 <= index < len(self._sentences):
                 continue
             sentence = self._sentences[index]
-            safe = self._safe[index]
+            safe = self._safe_at(index)
             mapped = sorted(
                 (safe.where(start - sentence.start), safe.where(end - sentence.start))
                 for start, end in pairs
@@ -537,7 +552,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def _wrap(self, index: int) -> list[tuple[int, int]]:
         lines = self._wraps.get(index)
         if lines is None:
-            lines = self._wraps[index] = wrap_spans(self._safe[index].text, self._text_width)
+            lines = self._wraps[index] = wrap_spans(self._safe_at(index).text, self._text_width)
         return lines
 
     def _relayout(self) -> None:
@@ -652,7 +667,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         return Segment(claim.verdict.symbol, style + mark)
 
     def _render_sentence(self, index: int, width: int, base: Style) -> list[Strip]:
-        safe = self._safe[index]
+        safe = self._safe_at(index)
         text = safe.text
         claim = self.display_claim(index)
         style = self._line_style(index, claim, base)

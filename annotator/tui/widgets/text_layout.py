@@ -62,15 +62,30 @@ def safe_sentence(sentence: Sentence) -> SafeSentence:
             offsets.append(offsets[-1] + len(literal(char, single_line=True)))
         starts = tuple(offsets)
     safe = SafeSentence(text, (), starts)
+    spans = tuple(
+        (safe.where(start), safe.where(end), label)
+        for start, end, label in shown_entities(sentence)
+    )
+    return SafeSentence(text, spans, starts)
+
+
+def shown_entities(sentence: Sentence) -> list[tuple[int, int, str]]:
+    """The entities a column shows, as (start, end, label) in the sentence's own text: those
+    that start inside it, cut at its end, in order, without overlaps or empty spans.
+
+    (`safe_sentence` maps these offsets; every character becomes at least one, so none is
+    dropped by the mapping, and counting labels needs no safe text.)
+    """
+    length = len(sentence.text)
     spans: list[tuple[int, int, str]] = []
     last_end = 0
     for entity in _entities_in(sentence):
-        start = safe.where(entity.start - sentence.start)
-        end = safe.where(entity.end - sentence.start)
+        start = max(0, min(entity.start - sentence.start, length))
+        end = max(0, min(entity.end - sentence.start, length))
         if start >= last_end and end > start:  # skip overlaps and empty spans
             spans.append((start, end, entity.label))
             last_end = end
-    return SafeSentence(text, tuple(spans), starts)
+    return spans
 
 
 def _entities_in(sentence: Sentence) -> list[Entity]:
