@@ -122,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("file", help="the backup file to create")
     _common(sub)
+
+    sub = commands.add_parser(
+        "remove", help="remove articles from the story (a backup of the database is taken first)"
+    )
+    sub.add_argument("articles", nargs="+", metavar="ARTICLE", help="id or file-name prefix")
+    _common(sub)
+    _format(sub)
     _compare_parsers(commands)
     return parser
 
@@ -160,7 +167,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parse `argv`; anything that is not a command means `open` (so `annotator seeds/` works)."""
     parser = build_parser()
     known = {"open", "import", "report", "articles", "sentences", "claims", "tag", "export"}
-    known.update(("import-annotations", "backup"))
+    known.update(("import-annotations", "backup", "remove"))
     known.update(COMPARE_COMMANDS)
     args = list(argv)
     if not args or (args[0] not in known and args[0] not in ("-h", "--help")):
@@ -473,6 +480,39 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remove(args: argparse.Namespace) -> int:
+    from annotator.service import ServiceError
+    from annotator.store import StoreError
+
+    if not args.db or not Path(args.db).is_file():
+        raise CliError(f"{_shown(args.db)}: no such database")
+    service = _service(args)
+    articles = {article.id: article for article in (_resolve(service, r) for r in args.articles)}
+    try:
+        removal = service.remove_articles(list(articles))
+    except (StoreError, ServiceError) as error:
+        raise CliError(str(error)) from error
+    rows = [
+        {
+            "article": a.id,
+            "title": a.title,
+            "source": a.source_path,
+            "claims": len(removal.claims_of.get(a.id, [])),
+        }
+        for a in removal.articles
+    ]
+    backup = str(removal.backup) if removal.backup is not None else None
+    if args.format == "json":
+        _print_json({"removed": rows, "backup": backup})
+        return 0
+    for row in rows:
+        name = Path(row["source"]).name or row["title"]
+        claims = f"{row['claims']} claim" + ("" if row["claims"] == 1 else "s")
+        print(f"removed {row['article'][:12]} {_shown(name)} with its {claims}")
+    print(f"backup of {_shown(args.db)} before the removal: {_shown(backup)}")
+    return 0
+
+
 def _comparison(service: Any) -> Any:
     """The service's comparison; warns on stderr when some articles have no entities yet."""
     if not service.articles():
@@ -617,6 +657,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export": cmd_export,
     "import-annotations": cmd_import_annotations,
     "backup": cmd_backup,
+    "remove": cmd_remove,
     "align": cmd_align,
     "discrepancies": cmd_discrepancies,
     "entities": cmd_entities,

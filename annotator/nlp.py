@@ -38,12 +38,15 @@ __all__ = [
     "DEFAULT_MODELS",
     "INSTALL_HINT",
     "MAX_CHARS",
+    "AnalysisTimeout",
     "Analyzer",
     "ModelInfo",
     "ModelNotInstalled",
     "SpacyAnalyzer",
+    "analyse_within",
     "entity_labels",
     "find_model",
+    "fresh_analyzer",
     "split_sentences",
 ]
 
@@ -176,6 +179,63 @@ class Analyzer(Protocol):
     def model_key(self) -> str: ...
 
     def analyse(self, texts: Sequence[str]) -> list[NlpResult]: ...
+
+
+class AnalysisTimeout(Exception):
+    """An analysis did not end within its time limit; its thread is left running, abandoned.
+
+    `thread` is that daemon thread (still inside the analyzer, which must not be used
+    again while it is alive); whatever it returns later is thrown away.
+    """
+
+    def __init__(self, seconds: float, thread: threading.Thread) -> None:
+        super().__init__(f"analysis took longer than {seconds_text(seconds)} s, stopped waiting")
+        self.seconds = seconds
+        self.thread = thread
+
+
+def seconds_text(seconds: float) -> str:
+    """A time limit as people read it: 30, 0.25, 230."""
+    return f"{round(seconds, 2):g}"
+
+
+def analyse_within(analyzer: Analyzer, texts: Sequence[str], seconds: float) -> list[NlpResult]:
+    """`analyzer.analyse(texts)` run in a daemon thread that the caller waits `seconds` for.
+
+    What the analysis raises is raised here. If it has not ended in time, `AnalysisTimeout`
+    is raised and the thread is abandoned (never joined: Python cannot stop a thread, and a
+    daemon thread does not hold up the exit); its results, if it ever ends, go into a
+    holder nobody reads, so a late analysis can change nothing.
+    """
+    texts = list(texts)
+    outcome: list[tuple[bool, Any]] = []  # written once by the thread: (ok, results or error)
+
+    def run() -> None:
+        try:
+            outcome.append((True, analyzer.analyse(texts)))
+        except BaseException as error:  # handed to the caller, who decides
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=run, name="analyse-within", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive() or not outcome:
+        raise AnalysisTimeout(seconds, thread)
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    results: list[NlpResult] = value
+    return results
+
+
+def fresh_analyzer(analyzer: Analyzer) -> Analyzer | None:
+    """A new, independent analyzer of the same model (its own pipeline, nothing shared with
+    `analyzer`), or None when `analyzer` cannot make one (it has no `fresh()` method)."""
+    fresh = getattr(analyzer, "fresh", None)
+    if not callable(fresh):
+        return None
+    made = fresh()
+    return made if isinstance(made, Analyzer) else None
 
 
 # --------------------------------------------------------------------------- lines
@@ -469,6 +529,14 @@ class SpacyAnalyzer:
     @property
     def model_key(self) -> str:
         return self.model.key
+
+    def fresh(self) -> SpacyAnalyzer:
+        """A new analyzer of the same model and settings, not loaded yet.
+
+        For when an analysis was abandoned inside this one (`AnalysisTimeout`): its spaCy
+        `Language` is not thread-safe, so no second thread may use it while that one runs.
+        """
+        return SpacyAnalyzer(self.model, batch_size=self.batch_size, max_chars=self.max_chars)
 
     @property
     def loaded(self) -> bool:

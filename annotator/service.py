@@ -15,12 +15,19 @@ from urllib.parse import urlsplit
 from annotator import export, ingest
 from annotator.export import ClaimRecord, PublishOptions
 from annotator.model import Annotation, Article, Claim, NlpResult, Sentence, Verdict
-from annotator.nlp import Analyzer, ModelNotInstalled, split_sentences
+from annotator.nlp import (
+    AnalysisTimeout,
+    Analyzer,
+    ModelNotInstalled,
+    analyse_within,
+    fresh_analyzer,
+    split_sentences,
+)
 from annotator.sanitize import printable
-from annotator.store import ConflictError, SearchHit, Store, StoreError, utc_now
+from annotator.store import ConflictError, Removal, SearchHit, Store, StoreError, utc_now
 
 # Re-exported for the front ends, which reach the store only through the service.
-__all__ = ["ConflictError", "SearchHit", "Service", "ServiceError", "StoreError"]
+__all__ = ["ConflictError", "Removal", "SearchHit", "Service", "ServiceError", "StoreError"]
 
 if TYPE_CHECKING:
     from annotator.compare import Comparison
@@ -30,6 +37,19 @@ EXPORT_FORMATS = export.EXPORT_FORMATS  # what `Service.export` writes: csv, jso
 CHECK_WORTHY = 0.5
 """A sentence whose check-worthiness score (`Comparison.checkworthiness`) is at least this is
 "check-worthy": a figure plus a source, a hedge or a discrepancy (about a quarter of the seeds)."""
+
+ANALYSIS_BASE_SECONDS = 30.0
+"""How long one call of the model may take before the service stops waiting for it
+(`Service.analysis_limit`), plus `ANALYSIS_SECONDS_PER_CHAR` per character analysed.
+Generous: it also covers loading the model on the first call, on a slow and busy machine."""
+ANALYSIS_SECONDS_PER_CHAR = 0.0002
+"""The per-character budget of one call: 5,000 characters a second, far slower than spaCy's
+small English models run, so only a model that is stuck hits the limit; an article of
+1,000,000 characters (the ingest limit) gets 230 s."""
+MAX_STUCK_ANALYSES = 3
+"""How many abandoned calls (threads still stuck inside a model, each keeping a core busy
+and its own copy of the model) a service lets run before it stops analysing. One article
+the model is stuck on costs two: its batch, then itself alone."""
 
 
 class ServiceError(Exception):
@@ -165,10 +185,28 @@ class Service:
         user: str = "",
         clock: Callable[[], str] = utc_now,
         analyzer_error: str = "",
+        analysis_base_seconds: float | None = None,
+        analysis_seconds_per_char: float | None = None,
+        max_stuck_analyses: int | None = None,
     ) -> None:
+        """`analysis_*` and `max_stuck_analyses` default to the module's constants of the
+        same names (read when the service is made, so tests can lower them)."""
         self.store = store
         self.analyzer = analyzer
         self.analyzer_error = analyzer_error
+        self.analysis_base_seconds = (
+            ANALYSIS_BASE_SECONDS if analysis_base_seconds is None else analysis_base_seconds
+        )
+        self.analysis_seconds_per_char = (
+            ANALYSIS_SECONDS_PER_CHAR
+            if analysis_seconds_per_char is None
+            else analysis_seconds_per_char
+        )
+        self.max_stuck_analyses = (
+            MAX_STUCK_ANALYSES if max_stuck_analyses is None else max_stuck_analyses
+        )
+        self._stuck: list[threading.Thread] = []  # abandoned calls still inside a model
+        self._halted: tuple[threading.Thread, str] | None = None  # analysing stopped: why
         self.user = user or "anonymous"
         self.clock = clock
         self._undo: list[_Edit] = []
@@ -207,6 +245,40 @@ class Service:
     def backup(self, target: str | Path) -> Path:
         """A consistent copy of the database at `target` (VACUUM INTO; never overwrites)."""
         return self.store.backup(target)
+
+    # -- removing articles --
+
+    def remove_articles(self, article_ids: Sequence[str]) -> Removal:
+        """Remove articles from the story (e.g. one imported by mistake), with a backup first.
+
+        `Store.remove_articles`: a `VACUUM INTO` copy beside the database file (`backup` in
+        the result) and then, in one transaction, the articles with their sentences,
+        entities, claims, search index rows and cached analysis; each removed claim's
+        values stay in the append-only audit trail (action "remove"). Unknown ids raise
+        `ServiceError` and nothing is removed; a read-only database raises `StoreError`
+        and nothing is written. This service forgets its undo steps, conflicts and
+        analysis failures of the removed articles.
+        """
+        wanted = list(dict.fromkeys(article_ids))
+        if not wanted:
+            raise ServiceError("no article given")
+        unknown = [a for a in wanted if not self.store.has_article(a)]
+        if unknown:
+            shown = ", ".join(printable(a, single_line=True)[:12] for a in unknown[:5])
+            raise ServiceError(f"no such article: {shown}; nothing was removed")
+        removal = self.store.remove_articles(wanted, user=self.user, at=self.clock())
+        gone = {a.id for a in removal.articles}
+        self._undo = [e for e in self._undo if e.current.article_id not in gone]
+        self._redo = [e for e in self._redo if e.current.article_id not in gone]
+        self._latest = {k: c for k, c in self._latest.items() if c.article_id not in gone}
+        self._conflicts = {
+            k: c for k, c in self._conflicts.items() if c.theirs.article_id not in gone
+        }
+        for claim_id in removal.claim_ids:
+            self._seen.pop(claim_id, None)  # a claim made again later starts afresh
+        for article_id in gone:
+            self._failures.pop(article_id, None)
+        return removal
 
     # -- opening a story --
 
@@ -264,7 +336,8 @@ class Service:
     ) -> int:
         """Run the model over pending articles (slow: call from a worker). Returns how many.
 
-        An article the model fails on keeps its fallback sentences; the failure is recorded
+        An article the model fails on, or takes longer than `analysis_limit` over (see
+        `_analyse`), keeps its fallback sentences; the failure is recorded
         (`analysis_failures`) and not retried by this service unless `retry_failed`.
         A missing model still raises `ModelNotInstalled`. `progress(processed, total)`.
         On a read-only database nothing can be stored, so nothing is analysed.
@@ -281,38 +354,106 @@ class Service:
             for article in chunk:
                 processed += 1
                 result = fresh.get(article.id) or self._cached(article)
-                if result is not None:
+                # An article removed meanwhile (another instance) is neither stored nor cached.
+                if result is not None and self.store.replace_analysis(article.id, result):
                     if article.id in fresh:
                         self.store.cache_analysis(article.id, result, at=self.clock())
-                    self.store.replace_analysis(article.id, result)
                     done += 1
                 if progress is not None:
                     progress(processed, len(pending))
         return done
 
+    def analysis_limit(self, texts: Sequence[str]) -> float:
+        """Seconds one call of the model over `texts` may take: a base, plus a budget per
+        character (`ANALYSIS_BASE_SECONDS`, `ANALYSIS_SECONDS_PER_CHAR`)."""
+        characters = sum(len(text) for text in texts)
+        return self.analysis_base_seconds + self.analysis_seconds_per_char * characters
+
     def _analyse(self, articles: Sequence[Article]) -> dict[str, NlpResult]:
-        """Analyse `articles`; a batch that fails is retried one by one to find the culprit."""
+        """Analyse `articles` within `analysis_limit`; a batch that fails or takes too long
+        is retried one by one, so that the culprit alone is recorded (`AnalysisFailure`).
+
+        Each call runs in a daemon thread that is waited for with a timeout
+        (`nlp.analyse_within`). A call that times out cannot be stopped (Python cannot kill
+        a thread): it is abandoned, and whatever it returns later is thrown away, so it
+        never reaches the store. Its analyzer is abandoned with it, since spaCy's pipeline
+        is not thread-safe and that thread may still be inside it: the service goes on with
+        a fresh analyzer of the same model (`nlp.fresh_analyzer`, which loads its own
+        pipeline), so the batch is retried and the other articles are analysed. Without
+        one (an analyzer that cannot make a fresh copy, or `max_stuck_analyses` threads
+        stuck already, each keeping a core busy) analysing stops instead: the articles
+        left are recorded as "not analysed: the model is stuck on <title>", until the stuck
+        call ends after all and its analyzer is free again (`retry_failed` then retries).
+        """
         if not articles or self.analyzer is None:
             return {}
+        halted = self._halted_on()
+        if halted:
+            for article in articles:
+                self._fail(article, f"not analysed: the model is stuck on {halted}")
+            return {}
+        analyzer = self.analyzer
+        texts = [a.text for a in articles]
         try:
-            results = self.analyzer.analyse([a.text for a in articles])
+            results = analyse_within(analyzer, texts, self.analysis_limit(texts))
             if len(results) != len(articles):
                 raise ValueError(f"{len(results)} results for {len(articles)} texts")
         except ModelNotInstalled:
             raise
+        except AnalysisTimeout as timeout:
+            going_on = self._abandon(analyzer, timeout.thread, articles)
+            if len(articles) > 1 and going_on:
+                return self._analyse_each(articles)
+            reason = str(timeout)
+            if len(articles) > 1:
+                reason += f" on a batch of {len(articles)} articles (not retried: it is stuck)"
+            for article in articles:
+                self._fail(article, reason)
+            return {}
         except Exception as error:  # a third-party pipeline on untrusted text: record it
             if len(articles) > 1:
-                found: dict[str, NlpResult] = {}
-                for article in articles:
-                    found.update(self._analyse([article]))
-                return found
-            article = articles[0]
-            reason = " ".join(printable(f"{type(error).__name__}: {error}").split())[:200]
-            self._failures[article.id] = AnalysisFailure(
-                article.id, article.title, self.analyzer.model_key, reason
-            )
+                return self._analyse_each(articles)
+            self._fail(articles[0], f"{type(error).__name__}: {error}")
             return {}
         return {a.id: r for a, r in zip(articles, results, strict=True)}
+
+    def _analyse_each(self, articles: Sequence[Article]) -> dict[str, NlpResult]:
+        found: dict[str, NlpResult] = {}
+        for article in articles:
+            found.update(self._analyse([article]))
+        return found
+
+    def _fail(self, article: Article, reason: str) -> None:
+        """Record that the model did not analyse `article` (`reason`: one line is kept)."""
+        model = self.analyzer.model_key if self.analyzer is not None else ""
+        line = " ".join(printable(reason).split())[:200]
+        self._failures[article.id] = AnalysisFailure(article.id, article.title, model, line)
+
+    def _abandon(
+        self, analyzer: Analyzer, thread: threading.Thread, articles: Sequence[Article]
+    ) -> bool:
+        """Leave `thread` stuck in `analyzer`; whether analysing can go on (with a fresh one)."""
+        self._stuck = [t for t in self._stuck if t.is_alive()] + [thread]
+        fresh = None
+        if len(self._stuck) < self.max_stuck_analyses:
+            fresh = fresh_analyzer(analyzer)
+        if fresh is not None and fresh.model_key == analyzer.model_key:
+            self.analyzer = fresh
+            return True
+        titles = [_short(printable(a.title, single_line=True) or a.id[:12]) for a in articles]
+        what = titles[0] if len(titles) == 1 else f"one of {len(titles)}: {', '.join(titles)}"
+        self._halted = (thread, what)
+        return False
+
+    def _halted_on(self) -> str:
+        """What the model is stuck on, if analysing has stopped ("" when it may go on)."""
+        if self._halted is None:
+            return ""
+        thread, what = self._halted
+        if thread.is_alive():
+            return what
+        self._halted = None  # the call ended after all: its analyzer is free again
+        return ""
 
     def analysis_failures(self) -> list[AnalysisFailure]:
         """The articles the model failed on in this session (they keep fallback sentences)."""
@@ -934,6 +1075,10 @@ def _line_number(message: str) -> int:
     """The N of a "line N: ..." message (for sorting)."""
     number = message.removeprefix("line ").partition(":")[0]
     return int(number) if number.isdigit() else 0
+
+
+def _short(text: str, length: int = 60) -> str:
+    return text[:length] + "…" if len(text) > length else text
 
 
 def evidence_url_problem(url: str) -> str:

@@ -168,6 +168,30 @@ class MergeOutcome:
     kept: list[str] = field(default_factory=list)  # differs, but the stored copy is as new
 
 
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What `Store.remove_articles` removed, and the backup taken just before."""
+
+    articles: list[Article] = field(default_factory=list)
+    sentences: int = 0
+    claims_of: dict[str, list[str]] = field(default_factory=dict)  # article id -> claim ids
+    backup: Path | None = None  # None: nothing was removed, or the database is in memory
+
+    @property
+    def claim_ids(self) -> list[str]:
+        """The ids of every removed claim (their audit history stays)."""
+        return [claim_id for ids in self.claims_of.values() for claim_id in ids]
+
+    @property
+    def claims(self) -> int:
+        return len(self.claim_ids)
+
+
+REMOVAL_TRIES = 3
+"""How often `Store.remove_articles` takes its backup again when another instance committed
+between the backup and the removal (the last try removes anyway: the audit keeps the claims)."""
+
+
 # --- migrations --------------------------------------------------------------------------------
 
 
@@ -369,6 +393,11 @@ def _field_text(claim: Claim | None, name: str) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
+
+
+def _carried_fields(claim: Claim) -> list[str]:
+    """The audited fields a claim has a value in ("verdict" when it has none: one row)."""
+    return [name for name in AUDITED_FIELDS if _field_text(claim, name) is not None] or ["verdict"]
 
 
 # --- the store ---------------------------------------------------------------------------------
@@ -604,6 +633,16 @@ class Store:
         # The pid keeps snapshots of instances upgrading at the same second apart.
         return Path(f"{self.path}.v{version}-{stamp}-{os.getpid()}.bak")
 
+    def _removal_backup_path(self) -> Path:
+        """`<db>.before-remove-<UTC time>-<pid>[-n].bak`, a name no file has yet."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        base = f"{self.path}.before-remove-{stamp}-{os.getpid()}"
+        path, number = Path(f"{base}.bak"), 1
+        while path.exists():  # two removals in one second
+            number += 1
+            path = Path(f"{base}-{number}.bak")
+        return path
+
     def backup(self, target: str | Path) -> Path:
         """Write a consistent copy of the database to `target` (VACUUM INTO).
 
@@ -714,15 +753,19 @@ class Store:
             self._insert_sentences(conn, article.id, analysis.sentences)
         return True
 
-    def replace_analysis(self, article_id: str, analysis: NlpResult) -> None:
-        """Swap an article's sentences and entities for a new analysis (one transaction)."""
+    def replace_analysis(self, article_id: str, analysis: NlpResult) -> bool:
+        """Swap an article's sentences and entities for a new analysis (one transaction);
+        False, and nothing written, if the article is gone (removed meanwhile)."""
         with self.write() as conn:
+            if not conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+                return False
             conn.execute("DELETE FROM entities WHERE article_id = ?", (article_id,))
             conn.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
             self._insert_sentences(conn, article_id, analysis.sentences)
             conn.execute(
                 "UPDATE articles SET nlp_model = ? WHERE id = ?", (analysis.model, article_id)
             )
+        return True
 
     @staticmethod
     def _insert_sentences(
@@ -780,6 +823,82 @@ class Store:
     def entity_count(self, article_id: str) -> int:
         rows = self._rows("SELECT COUNT(*) AS n FROM entities WHERE article_id = ?", (article_id,))
         return int(rows[0]["n"])
+
+    def remove_articles(self, article_ids: Sequence[str], *, user: str, at: str) -> Removal:
+        """Remove articles and everything derived from them, after a backup of the database.
+
+        First a `VACUUM INTO` copy beside the database (`<db>.before-remove-<time>-<pid>.bak`,
+        as `backup`); then, in one `BEGIN IMMEDIATE` transaction, for each article: one audit
+        row per field its claims carried (action "remove", `old` the value, `new` NULL;
+        the audit trail is append-only, so each claim's history stays, ending with who
+        removed it and when), then its claims, entities and sentences (the full-text
+        indexes follow by their triggers), its cached analysis (`nlp_cache` rows of its
+        text hash, which is its id), and the article; and the cached comparison, which was
+        of a corpus that no longer exists. If another instance committed between the
+        backup and the transaction, the backup is taken again (`REMOVAL_TRIES`).
+
+        Ids not in the database are ignored (nothing at all: no backup). A read-only
+        database refuses with `StoreError` and nothing is written, no backup either. A
+        database in memory has no "beside": no backup is taken there.
+        """
+        if self.read_only:
+            raise StoreError(
+                f"{self.path}: database is read-only ({self.read_only_reason}); nothing was removed"
+            )
+        wanted = list(dict.fromkeys(article_ids))
+        if not any(self.has_article(article_id) for article_id in wanted):
+            return Removal()
+        for attempt in range(1, REMOVAL_TRIES + 1):
+            version = self.data_version()
+            backup = None if self.in_memory else self.backup(self._removal_backup_path())
+            with self.write() as conn:
+                if attempt == REMOVAL_TRIES or self.data_version() == version:
+                    return self._remove(conn, wanted, user=user, at=at, backup=backup)
+            if backup is not None:  # someone wrote after it: it is not the state removed from
+                backup.unlink(missing_ok=True)
+        raise AssertionError("unreachable: the last try always removes")  # pragma: no cover
+
+    def _remove(
+        self,
+        conn: sqlite3.Connection,
+        article_ids: Sequence[str],
+        *,
+        user: str,
+        at: str,
+        backup: Path | None,
+    ) -> Removal:
+        """The deletes of `remove_articles`, inside its transaction."""
+        removed: list[Article] = []
+        claims_of: dict[str, list[str]] = {}
+        sentences = 0
+        for article_id in article_ids:
+            row = conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None:
+                continue  # removed by another instance meanwhile, or never here
+            removed.append(_article_from_row(row))
+            rows = conn.execute("SELECT * FROM claims WHERE article_id = ?", (article_id,))
+            gone = [_claim_from_row(r) for r in rows]
+            claims_of[article_id] = [claim.id for claim in gone]
+            conn.executemany(
+                "INSERT INTO audit (claim_id, at, user, action, field, old, new) "
+                "VALUES (?, ?, ?, 'remove', ?, ?, NULL)",
+                [
+                    (claim.id, at, user, name, _field_text(claim, name))
+                    for claim in gone
+                    for name in _carried_fields(claim)
+                ],
+            )
+            count = conn.execute(
+                "SELECT COUNT(*) FROM sentences WHERE article_id = ?", (article_id,)
+            )
+            sentences += int(count.fetchone()[0])
+            for table in ("claims", "entities", "sentences"):
+                conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+            conn.execute("DELETE FROM nlp_cache WHERE text_hash = ?", (article_id,))
+            conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        if removed:
+            conn.execute("DELETE FROM comparison_cache")
+        return Removal(removed, sentences, claims_of, backup)
 
     # -- the NLP cache --
 

@@ -1,6 +1,6 @@
 """Backups: `annotator backup FILE` (VACUUM INTO), never over a file, consistent while
 another process writes. (The snapshot before each migration: tests/test_store.py and
-tests/test_concurrency.py. There is no bulk delete to take a backup before.)"""
+tests/test_concurrency.py. The backup before removing articles: tests/test_remove.py.)"""
 
 from __future__ import annotations
 

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from annotator.tui.screens.main import MainScreen
 
 
+REMOVE_ARTICLE = "Remove this article…"
+"""The palette's entry for `MainScreen.action_remove_article` (it has no key: it is rare and
+not to be hit by accident)."""
+
+
 def _prompt(matcher: Matcher, name: str) -> Content:
     """`name` with the matched letters emphasised, never read as markup (outlets are data)."""
     if "[" in name or "\\" in name:
@@ -70,6 +75,14 @@ def palette_entries(screen: MainScreen) -> list[tuple[str, str, Callable[[], Any
         node = app if action in app.APP_ACTIONS else screen
         seen[action] = len(entries)
         entries.append((binding.description, f"key {shown}", partial(node.run_action, action)))
+    if screen.panes:
+        entries.append(
+            (
+                REMOVE_ARTICLE,
+                "asks first; a backup of the database is written before",
+                partial(screen.run_action, "remove_article"),
+            )
+        )
     for number, pane in enumerate(screen.panes, start=1):
         entries.append(
             (

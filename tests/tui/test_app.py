@@ -639,8 +639,9 @@ class TestAppKeys:
             names = [name for name, _, _ in entries]
             actions = {b.action for _, b in app.help_bindings() if b.description}
             assert len(names) == len(set(names))
-            # every action but the palette itself and "go to column", then the 5 columns
-            assert len(names) == len(actions) - 2 + 5
+            # every action but the palette itself and "go to column", "Remove this article…"
+            # (no key), then the 5 columns
+            assert len(names) == len(actions) - 2 + 1 + 5
             assert "Go to column 4: Worthy News" in names
             assert "Go to column 1: 000 · outlet not stated" in names
             for name in ("Discrepancies between the outlets", "Entities, spellings and coverage",

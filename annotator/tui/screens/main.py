@@ -54,6 +54,7 @@ from annotator.tui.screens.note_editor import NoteEditor
 from annotator.tui.screens.prompt import TextPrompt
 from annotator.tui.screens.reader_claims import SharedClaims
 from annotator.tui.screens.reader_comparison import ComparisonView, plural
+from annotator.tui.screens.reader_removal import ask_to_remove
 from annotator.tui.screens.search import SearchResult, SearchScreen
 from annotator.tui.themes import ENTITY_LABELS
 from annotator.tui.widgets.article_column import FILTERS, ArticleColumn
@@ -893,6 +894,13 @@ class MainScreen(Screen[None]):
         self.status.show_progress("")
         self.status.show(text)
         self._notify(literal(text, single_line=True), title="Exported")
+
+    # -- removing an article (`reader_removal`) --
+
+    def action_remove_article(self) -> None:
+        """Remove the current column's article from the story, after asking; a backup of
+        the database is taken first (command palette: "Remove this article…")."""
+        ask_to_remove(self)
 
     # -- help and quitting --
 
