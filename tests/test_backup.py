@@ -9,39 +9,27 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from annotator import cli
 from annotator.model import Verdict
 from annotator.service import Service
 from annotator.store import Store, StoreError
 from tests.conftest import ROOT, SEEDS
+from tests.helpers import CliRun, cli_runner, tagged_database
 from tests.workers.loops import scaled
 
 BACKUPS = scaled(5, 25)
 
 
 def _seed(db: Path) -> Path:
-    service = Service(Store(db), None, user="setup")
-    assert not service.open_paths([SEEDS]).errors
-    article = service.articles()[0]
-    service.tag(article.id, service.sentences(article.id)[0], Verdict.CONFIRMED)
-    service.store.close()
-    return db
+    return tagged_database(db, [SEEDS], Verdict.CONFIRMED)
 
 
 @pytest.fixture
-def annotator(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([*args, "--user", "tester"])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+def annotator(capsys: pytest.CaptureFixture[str]) -> CliRun:
+    return cli_runner(capsys, "tester")
 
 
 def _sound(path: Path) -> sqlite3.Connection:
@@ -51,9 +39,7 @@ def _sound(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def test_backup_command_writes_a_copy_and_says_how_big(
-    tmp_path: Path, annotator: Callable[..., tuple[int, str, str]]
-) -> None:
+def test_backup_command_writes_a_copy_and_says_how_big(tmp_path: Path, annotator: CliRun) -> None:
     db = _seed(tmp_path / "a.db")
     target = tmp_path / "copy.db"
     code, out, err = annotator("backup", str(target), "--db", str(db))
@@ -68,9 +54,7 @@ def test_backup_command_writes_a_copy_and_says_how_big(
     assert code == 0 and "Verdicts" in out
 
 
-def test_backup_command_never_overwrites(
-    tmp_path: Path, annotator: Callable[..., tuple[int, str, str]]
-) -> None:
+def test_backup_command_never_overwrites(tmp_path: Path, annotator: CliRun) -> None:
     db = _seed(tmp_path / "a.db")
     target = tmp_path / "precious.txt"
     target.write_text("do not touch")
@@ -79,9 +63,7 @@ def test_backup_command_never_overwrites(
     assert target.read_text() == "do not touch"
 
 
-def test_backup_of_a_missing_database_creates_nothing(
-    tmp_path: Path, annotator: Callable[..., tuple[int, str, str]]
-) -> None:
+def test_backup_of_a_missing_database_creates_nothing(tmp_path: Path, annotator: CliRun) -> None:
     code, _, err = annotator("backup", str(tmp_path / "b.db"), "--db", str(tmp_path / "no.db"))
     assert code == 2 and "no such database" in err
     assert list(tmp_path.iterdir()) == []

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from annotator import cli
 from annotator.fetch import FetchError, fetch_url
 from annotator.ingest import IngestError, read_url
 from annotator.service import Service
+from tests.helpers import CliRun, fake_nlp_cli
 
 PAGES = Path(__file__).resolve().parent / "data" / "html"
 ARTICLE = (PAGES / "reuters_aleppo.html").read_bytes()
@@ -266,25 +266,11 @@ def run(
     make_service: Callable[..., Service],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> Callable[..., tuple[int, str, str]]:
-    import annotator.service
-
-    monkeypatch.setattr(
-        annotator.service, "open_service", lambda db, user="", model=None: make_service(user=user)
-    )
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([*args, "--user", "cli-user"])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+) -> CliRun:
+    return fake_nlp_cli(make_service, monkeypatch, capsys)
 
 
-def test_cli_imports_a_url_and_stores_it(
-    server: str, run: Callable[..., tuple[int, str, str]]
-) -> None:
+def test_cli_imports_a_url_and_stores_it(server: str, run: CliRun) -> None:
     code, out, err = run("import", f"{server}/article")
     assert code == 0 and "annotator:" not in err and "1 articles opened, 1 new" in out
     _, out, _ = run("articles", "--format", "json")
@@ -293,7 +279,7 @@ def test_cli_imports_a_url_and_stores_it(
 
 
 def test_cli_a_failed_url_writes_nothing(
-    server: str, run: Callable[..., tuple[int, str, str]], make_service: Callable[..., Service]
+    server: str, run: CliRun, make_service: Callable[..., Service]
 ) -> None:
     code, _, err = run("import", f"{server}/huge")
     assert code == 2 and err.count("\n") == 1 and "the limit is 10,000,000 bytes" in err

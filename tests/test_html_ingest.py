@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator import cli, ingest
+from annotator import ingest
 from annotator.ingest import (
     IngestError,
     article_id,
@@ -30,6 +30,7 @@ from annotator.ingest import (
 )
 from annotator.service import Service
 from tests.conftest import ROOT, SEEDS
+from tests.helpers import CliRun, fake_nlp_cli
 
 PAGES = Path(__file__).resolve().parent / "data" / "html"
 
@@ -266,25 +267,11 @@ def run(
     make_service: Callable[..., Service],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> Callable[..., tuple[int, str, str]]:
-    import annotator.service
-
-    monkeypatch.setattr(
-        annotator.service, "open_service", lambda db, user="", model=None: make_service(user=user)
-    )
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([*args, "--user", "cli-user"])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+) -> CliRun:
+    return fake_nlp_cli(make_service, monkeypatch, capsys)
 
 
-def test_cli_imports_a_folder_of_saved_pages(
-    run: Callable[..., tuple[int, str, str]], tmp_path: Path
-) -> None:
+def test_cli_imports_a_folder_of_saved_pages(run: CliRun, tmp_path: Path) -> None:
     folder = tmp_path / "pages"
     folder.mkdir()
     for name in EXPECTED:
@@ -311,7 +298,7 @@ def test_cli_imports_a_folder_of_saved_pages(
     ],
 )
 def test_cli_bad_pages_give_one_line_exit_2_and_no_new_rows(
-    run: Callable[..., tuple[int, str, str]],
+    run: CliRun,
     make_service: Callable[..., Service],
     tmp_path: Path,
     name: str,

@@ -28,30 +28,20 @@ from annotator.service import Service
 from annotator.store import SCHEMA_VERSION, NewerSchemaError, Store, StoreError, mount_type
 from tests.conftest import SEEDS
 from tests.fake_nlp import FakeAnalyzer
+from tests.helpers import CliRun, cli_runner, tagged_database
 
 ARTICLE = SEEDS / "003_6ff3fa6f71314818.txt"
 
 
 def _database(path: Path) -> Path:
-    service = Service(Store(path), None, user="setup")
-    service.open_paths([ARTICLE])
-    article = service.articles()[0]
-    service.tag(article.id, service.sentences(article.id)[0], Verdict.DISPUTED)
-    service.store.close()
-    return path
+    return tagged_database(path, [ARTICLE], Verdict.DISPUTED)
 
 
 @pytest.fixture
-def annotator(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+def annotator(capsys: pytest.CaptureFixture[str]) -> CliRun:
     """Run the real `annotator ARGS` in-process (a real database; no spaCy is loaded)."""
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([*args, "--user", "tester"])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+    return cli_runner(capsys, "tester")
 
 
 def _refused(result: tuple[int, str, str], *words: str) -> None:
@@ -66,7 +56,7 @@ def _refused(result: tuple[int, str, str], *words: str) -> None:
 
 
 def test_newer_schema_is_refused_by_the_cli_and_untouched(
-    tmp_path: Path, annotator: Callable[..., tuple[int, str, str]]
+    tmp_path: Path, annotator: CliRun
 ) -> None:
     db = _database(tmp_path / "new.db")
     conn = sqlite3.connect(db)
@@ -80,7 +70,7 @@ def test_newer_schema_is_refused_by_the_cli_and_untouched(
 
 
 def test_a_file_that_is_not_a_database_is_refused_by_the_cli(
-    tmp_path: Path, annotator: Callable[..., tuple[int, str, str]]
+    tmp_path: Path, annotator: CliRun
 ) -> None:
     db = tmp_path / "notes.db"
     db.write_bytes(b"my notes\n" * 100)
@@ -102,7 +92,7 @@ def _corrupt(db: Path) -> None:
 
 
 def test_a_corrupt_database_with_a_good_header_is_refused_untouched(
-    tmp_path: Path, annotator: Callable[..., tuple[int, str, str]]
+    tmp_path: Path, annotator: CliRun
 ) -> None:
     db = _database(tmp_path / "corrupt.db")
     _corrupt(db)
@@ -134,7 +124,7 @@ def read_only(tmp_path: Path) -> Iterator[Callable[[Path], None]]:
 def test_a_read_only_file_opens_for_reading_and_refuses_every_write(
     tmp_path: Path,
     read_only: Callable[[Path], None],
-    annotator: Callable[..., tuple[int, str, str]],
+    annotator: CliRun,
 ) -> None:
     db = _database(tmp_path / "ro.db")
     read_only(db)
@@ -158,7 +148,7 @@ def test_a_read_only_file_opens_for_reading_and_refuses_every_write(
 def test_a_new_database_in_a_read_only_folder_is_refused(
     tmp_path: Path,
     read_only: Callable[[Path], None],
-    annotator: Callable[..., tuple[int, str, str]],
+    annotator: CliRun,
 ) -> None:
     folder = tmp_path / "locked"
     folder.mkdir()
@@ -305,7 +295,7 @@ def run_fake(
     make_service: Callable[..., Service],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> Callable[..., tuple[int, str, str]]:
+) -> CliRun:
     """`annotator ARGS` over tmp_path's database with an analyzer chosen per call."""
     import annotator.service
 
@@ -328,7 +318,7 @@ def run_fake(
 
 
 def test_a_file_over_the_size_limit_is_refused_with_the_limit_named(
-    tmp_path: Path, run_fake: Callable[..., tuple[int, str, str]]
+    tmp_path: Path, run_fake: CliRun
 ) -> None:
     huge = tmp_path / "huge.txt"
     huge.write_text("A sentence about Aleppo. " * 45_000)  # 1,125,000 characters
@@ -399,7 +389,7 @@ def test_a_model_failure_is_recorded_and_the_fallback_sentences_stay(
 
 
 def test_a_model_failure_is_shown_by_the_cli_with_exit_2(
-    run_fake: Callable[..., tuple[int, str, str]],
+    run_fake: CliRun,
 ) -> None:
     code, out, err = run_fake("import", str(SEEDS), analyzer=ExplodingAnalyzer("Kafr Halab"))
     assert code == 2 and "5 articles opened, 5 new" in out

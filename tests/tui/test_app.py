@@ -51,16 +51,25 @@ def comparing(app: App[Any]) -> bool:
     return isinstance(screen, MainScreen) and screen.comparing.comparing
 
 
+def busy(app: App[Any]) -> bool:
+    """Whether a worker or the comparison of the outlets still runs."""
+    return bool(app.workers) or comparing(app)
+
+
 async def settle(pilot: Pilot[Any]) -> None:
     """Let the workers and the comparison finish and their messages land (the app reports
-    their failures)."""
-    for _ in range(3):
+    their failures): rounds of waiting, until one that found nothing running, before or
+    after the messages it let land (which may start more)."""
+    deadline = time.monotonic() + 60
+    while True:
+        was_busy = busy(pilot.app)
         with contextlib.suppress(WorkerFailed):
             await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        deadline = time.monotonic() + 60
         while comparing(pilot.app) and time.monotonic() < deadline:
             await pilot.pause(0.02)
+        if not (was_busy or busy(pilot.app)) or time.monotonic() > deadline:
+            return
 
 
 def run(app: AnnotatorApp, scenario: Scenario, size: tuple[int, int] = SIZE) -> AnnotatorApp:

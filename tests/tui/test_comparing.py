@@ -25,7 +25,7 @@ from tests.tui.test_app import current, main_screen, run, settle
 
 @pytest.fixture
 def compared(seeded: Service) -> Service:
-    """The seeds analysed by the fake NLP, with the comparison computed (cached)."""
+    """The seeds analysed by the fake NLP, with the comparison loaded (from the database)."""
     seeded.comparison()
     return seeded
 
@@ -78,7 +78,7 @@ class TestComparisonWorker:
         run(make_app(service, [str(SEEDS)]), scenario)
 
     def test_a_large_corpus_is_compared_on_first_use(
-        self, seeded: Service, monkeypatch: pytest.MonkeyPatch
+        self, uncompared: Service, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setattr("annotator.tui.screens.reader_comparison.AUTO_COMPARE_SENTENCES", 10)
 
@@ -96,7 +96,7 @@ class TestComparisonWorker:
             assert screen.comparison is not None
             assert isinstance(app.screen, DiscrepanciesScreen)
 
-        run(make_app(seeded), scenario)
+        run(make_app(uncompared), scenario)
 
     def test_a_large_corpus_gets_its_stored_comparison(
         self,

@@ -1,0 +1,53 @@
+"""Helpers shared by several test modules (fixtures stay in the modules and conftest.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from annotator import cli
+from annotator.model import Verdict
+from annotator.service import Service
+from annotator.store import Store
+
+CliRun = Callable[..., tuple[int, str, str]]
+"""`run("import", path)` -> (exit code, stdout, stderr) of `annotator import PATH`."""
+
+
+def cli_runner(capsys: pytest.CaptureFixture[str], user: str) -> CliRun:
+    """Run `annotator ARGS --user USER` in-process, capturing what it prints."""
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = cli.main([*args, "--user", user])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+def fake_nlp_cli(
+    make_service: Callable[..., Service],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> CliRun:
+    """`cli_runner` whose commands open tmp_path's database with the fake NLP."""
+    import annotator.service
+
+    monkeypatch.setattr(
+        annotator.service, "open_service", lambda db, user="", model=None: make_service(user=user)
+    )
+    return cli_runner(capsys, "cli-user")
+
+
+def tagged_database(path: Path, sources: Sequence[Path], verdict: Verdict) -> Path:
+    """A closed database at `path` with `sources` opened (no NLP) and the first sentence of
+    the first article tagged `verdict`."""
+    service = Service(Store(path), None, user="setup")
+    assert not service.open_paths(sources).errors
+    article = service.articles()[0]
+    service.tag(article.id, service.sentences(article.id)[0], verdict)
+    service.store.close()
+    return path
