@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -46,8 +46,19 @@ FILTERS = ("all", "tagged", "untagged", "disputed", "check-worthy")
 ALIGNED_MARK = "≈"
 
 GUTTER = 2  # the verdict mark and a space
+BAR = 1  # the scroll bar's cells, at the right edge
 BLANK = -1  # a line between paragraphs
 EMPTY = -2  # the line that says the filter hides everything
+
+
+class _Paint(NamedTuple):
+    """What every line of one paint shares (looked up once per paint, not per line)."""
+
+    width: int  # of the text, without the scroll bar
+    base: Style
+    rows: range  # of the scroll bar's thumb
+    track: Segment
+    thumb: Segment
 
 
 def filter_shows(mode: str, claim: Claim | None, check_worthy: bool = False) -> bool:
@@ -100,6 +111,8 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         "article-column--aligned",
         "article-column--aligned-mark",
         "article-column--mention",
+        "article-column--bar",
+        "article-column--bar-thumb",
     }
 
     DEFAULT_CSS = """
@@ -107,10 +120,12 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         height: 1fr;
         overflow-x: hidden;
         overflow-y: scroll;
-        scrollbar-size-vertical: 1;
+        scrollbar-size-vertical: 0;  /* drawn by the column itself: see `_bar` */
         background: $surface;
         color: $foreground;
     }
+    ArticleColumn > .article-column--bar { background: $scrollbar-background; }
+    ArticleColumn > .article-column--bar-thumb { background: $scrollbar; }
     ArticleColumn > .article-column--cursor { background: $sentence-cursor; }
     ArticleColumn > .article-column--cursor-blurred { background: $sentence-cursor-blurred; }
     ArticleColumn > .article-column--confirmed { background: $verdict-confirmed-tint; }
@@ -175,7 +190,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self._aligned: int | None = None
         self._mentions: dict[int, tuple[tuple[int, int], ...]] = {}
         self._check_worthy: frozenset[int] | None = None
-        self._paint: tuple[int, Style] | None = None  # (width, base style) during a paint
+        self._paint: _Paint | None = None  # what every line of a paint shares
         self._load(sentences)
         for claim in claims:
             index = self.sentence_index_at(claim.start)
@@ -515,19 +530,46 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self._relayout()
         self._scroll_to_cursor()
 
+    # Only the cursor's lines change with the focus. Textual's own handlers (`Widget.
+    # _on_focus`, `_on_blur`, `watch_has_focus`) restyle the widget, for `:focus` rules
+    # (none applies to a column), and repaint all of it: that was most of the cost of
+    # moving to the next column. These do what they do, but repaint the cursor only.
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        """No restyle: no style of a column depends on the focus."""
+
     def on_focus(self, event: events.Focus) -> None:
+        event.prevent_default()  # not `Widget._on_focus`
+        self.has_focus = True
+        if self.parent is not None:
+            self.parent.post_message(events.DescendantFocus(self))
         self._repaint(self.cursor)
 
     def on_blur(self, event: events.Blur) -> None:
+        event.prevent_default()  # not `Widget._on_blur`
+        self.has_focus = False
+        if self.parent is not None:
+            self.parent.post_message(events.DescendantBlur(self))
         self._repaint(self.cursor)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
             return
+        if offset.x >= self.scrollable_content_region.width - BAR:  # on the scroll bar
+            self._scroll_bar_to(offset.y)
+            return
         line = offset.y + round(self.scroll_y)
         if 0 <= line < len(self._line_owner) and self._line_owner[line] >= 0:
             self._set_cursor(self._line_owner[line])
+
+    def _scroll_bar_to(self, row: int) -> None:
+        """Scroll so that the thumb is centred on `row` of the scroll bar, as far as it goes."""
+        height = self.scrollable_content_region.height
+        total = len(self._line_owner)
+        if total <= height or height <= 1:
+            return
+        self.scroll_to(y=round(row * (total - height) / (height - 1)), animate=False)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -569,7 +611,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
             if filter_shows(mode, self.display_claim(s.index), s.index in worthy)
         ]
         self._position = {index: position for position, index in enumerate(self._visible)}
-        width = self.scrollable_content_region.width
+        width = self.scrollable_content_region.width - BAR
         if width <= GUTTER:  # hidden or not laid out yet: lines wait for the next resize
             self._line_width = 0
             self._first_line, self._line_owner, self._line_part = [], [], []
@@ -596,7 +638,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self._first_line = first
         self._line_owner = owners
         self._line_part = parts
-        self.virtual_size = Size(width, len(owners))
+        self.virtual_size = Size(width + BAR, len(owners))
 
     def _repaint(self, index: int) -> None:
         """Forget the rendered lines of sentence `index` and redraw them."""
@@ -609,15 +651,35 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # The base style walks every ancestor's styles: once per paint, not once per line.
-        self._paint = (self.scrollable_content_region.width, self.rich_style)
+        self._paint = self._paint_state()
         try:
             return super().render_lines(crop)
         finally:
             self._paint = None
 
+    def _paint_state(self) -> _Paint:
+        width = self.scrollable_content_region.width - BAR
+        track = Segment(" ", self.get_component_rich_style("article-column--bar"))
+        thumb = Segment(" ", self.get_component_rich_style("article-column--bar-thumb"))
+        return _Paint(width, self.rich_style, self._thumb(), track, thumb)
+
+    def _thumb(self) -> range:
+        """The rows of the scroll bar's thumb (none when everything fits)."""
+        height = self.scrollable_content_region.height
+        total = len(self._line_owner)
+        if total <= height or height <= 0:
+            return range(0)
+        size = max(1, round(height * height / total))
+        top = round(round(self.scroll_y) * (height - size) / (total - height))
+        return range(top, top + size)
+
     def render_line(self, y: int) -> Strip:
+        paint = self._paint or self._paint_state()
+        bar = paint.thumb if y in paint.rows else paint.track
+        return Strip.join([self._text_line(y, paint.width, paint.base), Strip([bar], BAR)])
+
+    def _text_line(self, y: int, width: int, base: Style) -> Strip:
         line = y + round(self.scroll_y)
-        width, base = self._paint or (self.scrollable_content_region.width, self.rich_style)
         if not 0 <= line < len(self._line_owner) or width != self._line_width:
             return Strip.blank(width, base)
         owner = self._line_owner[line]

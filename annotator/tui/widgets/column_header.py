@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from annotator.model import Article
@@ -15,7 +17,13 @@ from annotator.tui.outlets import outlet_text
 
 
 class ColumnHeader(Widget):
-    """Three lines: number + outlet with ✔ ✖ ? counts, the title, the date and byline."""
+    """Three lines: number + outlet with ✔ ✖ ? counts, the title, the date and byline.
+
+    Drawn with the line API and kept until something it shows changes: moving the window of
+    columns repaints every header, and laying out a Rich table each time cost more than the
+    article text below it. The pane holding the focus marks its header (`focused`) with
+    the class `-focused`, which restyles this one widget only.
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "column-header--outlet",
@@ -35,6 +43,7 @@ class ColumnHeader(Widget):
         background: $panel;
         color: $foreground;
     }
+    ColumnHeader.-focused { background: $primary 35%; }
     ColumnHeader > .column-header--outlet { text-style: bold; }
     ColumnHeader > .column-header--title { color: $foreground; }
     ColumnHeader > .column-header--meta { color: $text-muted; }
@@ -52,6 +61,16 @@ class ColumnHeader(Widget):
         self.counts = (0, 0, 0)
         self.unsaved = 0
         self.failure = ""
+        self._lines: list[Strip] = []
+        self._lines_key: tuple[object, ...] = ()
+
+    @property
+    def focused(self) -> bool:
+        return self.has_class("-focused")
+
+    def set_focused(self, focused: bool) -> None:
+        """Mark the header of the column that has the focus."""
+        self.set_class(focused, "-focused")
 
     def set_failure(self, reason: str) -> None:
         """Say on the meta line that the language model failed on this article ("" clears)."""
@@ -72,7 +91,24 @@ class ColumnHeader(Widget):
         confirmed, disputed, unverified = self.counts
         return f"✔ {confirmed} ✖ {disputed} ? {unverified}"
 
-    def render(self) -> RenderableType:
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines_key = ()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width
+        base = self.rich_style
+        key = (width, base, self.counts, self.unsaved, self.failure)
+        if key != self._lines_key:
+            console = self.app.console
+            self._lines = [_strip(text, width, base, console) for text in self._texts(width)]
+            self._lines_key = key
+        if 0 <= y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(width, base)
+
+    def _texts(self, width: int) -> list[Text]:
+        """The three lines as Rich texts, the first fitted to `width` (counts at the right)."""
         article = self.article
         confirmed, disputed, unverified = self.counts
         counts = Text.assemble(
@@ -85,20 +121,20 @@ class ColumnHeader(Widget):
         if self.unsaved:
             unsaved = self.get_component_rich_style("column-header--unsaved")
             counts = Text.assemble((f"! {self.unsaved} ", unsaved), counts)
-        top = Table.grid(expand=True, padding=(0, 0, 0, 1))
-        top.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        top.add_column(no_wrap=True, justify="right")
         outlet = outlet_text(
             article,
             self.get_component_rich_style("column-header--outlet"),
             prefix=f"{self.number} ",
         )
-        top.add_row(outlet, counts)
+        room = width - counts.cell_len - 1  # one cell between the outlet and the counts
+        if room > 0:
+            outlet.truncate(room, overflow="ellipsis", pad=True)
+            top = Text.assemble(outlet, " ", counts)
+        else:
+            top = counts
         title = Text(
             literal(article.title, single_line=True) or "(untitled)",
             style=self.get_component_rich_style("column-header--title"),
-            no_wrap=True,
-            overflow="ellipsis",
         )
         meta_parts = [
             literal(part, single_line=True)
@@ -109,12 +145,22 @@ class ColumnHeader(Widget):
         if article.decoded_with_replacement:
             meta_parts.append("decoded with replacement")
         meta = Text(
-            " · ".join(meta_parts),
-            style=self.get_component_rich_style("column-header--meta"),
-            no_wrap=True,
-            overflow="ellipsis",
+            " · ".join(meta_parts), style=self.get_component_rich_style("column-header--meta")
         )
         if self.failure:  # before the rest: it must not be cut off
             failure = self.get_component_rich_style("column-header--failure")
             meta = Text.assemble(("analysis failed · ", failure), meta)
-        return Group(top, title, meta)
+        return [top, title, meta]
+
+
+def _strip(text: Text, width: int, base: Style, console: Console) -> Strip:
+    """`text` on one line of `width` cells (cut with an ellipsis, padded), over `base`."""
+    text = text.copy()
+    text.truncate(width, overflow="ellipsis", pad=True)
+    # `Text.render` leaves out the text's own style (its renderer adds it): added here.
+    own = base + console.get_style(text.style)
+    segments = [
+        Segment(segment.text, own + segment.style if segment.style else own)
+        for segment in text.render(console)
+    ]
+    return Strip(segments, width)
