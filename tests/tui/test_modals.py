@@ -34,6 +34,7 @@ from annotator.tui.screens.label_picker import LabelPicker, label_style
 from annotator.tui.screens.note_editor import NoteEditor
 from annotator.tui.screens.prompt import TextPrompt
 from annotator.tui.screens.search import (
+    LISTED,
     MATCH_STYLE,
     SNIPPET_WIDTH,
     SearchResult,
@@ -408,6 +409,25 @@ class TestSearchScreen:
 
         run(lambda: SearchScreen(search, OUTLETS.__getitem__), scenario)
         assert search.queries[-1] == "fire crewsx"
+
+    def test_many_hits_list_the_first_ones_and_keep_them_all(self) -> None:
+        many = [
+            SearchHit("sentence", "a1", i, 0, 10, f"fire number {i}") for i in range(LISTED + 25)
+        ]
+
+        async def scenario(pilot: Pilot[None], app: Host) -> None:
+            await type_text(pilot, "fire")
+            count = static_text(app, "#search-count")
+            assert count == f"{LISTED + 25} matches, the first {LISTED} listed"
+            assert len(option_texts(app)) == LISTED
+            assert option_texts(app)[-1].endswith(f"fire number {LISTED - 1}")
+            await pilot.press("up")  # into the list, on the last one listed
+            results = app.screen.query_one("#search-results", OptionList)
+            assert results.highlighted == LISTED - 1
+            await pilot.press("enter")
+
+        app = run(lambda: SearchScreen(lambda query: many, OUTLETS.__getitem__), scenario)
+        assert app.results == [SearchResult("fire", tuple(many), LISTED - 1)]
 
     def test_enter_in_the_input_picks_the_first_hit(self) -> None:
         async def scenario(pilot: Pilot[None], app: Host) -> None:
