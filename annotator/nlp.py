@@ -22,7 +22,6 @@ after a title such as "Lt." or an initial, and a bare "[" cut off on its own).
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import json
 import re
@@ -116,6 +115,8 @@ def _not_installed(names: Sequence[str], reason: str = "") -> ModelNotInstalled:
 
 
 def _distribution_version(module: str) -> str | None:
+    import importlib.metadata  # 30 ms of imports (email, zipfile…): only when meta.json lacks it
+
     for dist in dict.fromkeys((module, module.replace("_", "-"))):
         try:
             return importlib.metadata.version(dist)
@@ -147,13 +148,13 @@ def _find_one(name: str) -> ModelInfo | None:
         return None
     if spec is None:
         return None
-    version = _distribution_version(module)
-    if version is None:
-        for location in spec.submodule_search_locations or ():
-            version = _meta_version(Path(location))
-            if version:
-                break
-    return ModelInfo(module, version or "unknown")
+    # The package's own meta.json first (spaCy writes the same version in both places);
+    # the installed distribution's metadata otherwise.
+    version = next(
+        filter(None, (_meta_version(Path(p)) for p in spec.submodule_search_locations or ())),
+        None,
+    )
+    return ModelInfo(module, version or _distribution_version(module) or "unknown")
 
 
 def find_model(name: str | None = None) -> ModelInfo:

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from annotator import export, ingest
-from annotator.export import ClaimRecord, PublishOptions
+from annotator import ingest
 from annotator.model import Annotation, Article, Claim, NlpResult, Sentence, Verdict
 from annotator.nlp import (
     AnalysisTimeout,
@@ -31,9 +30,12 @@ __all__ = ["ConflictError", "Removal", "SearchHit", "Service", "ServiceError", "
 
 if TYPE_CHECKING:
     from annotator.compare import Comparison
+    from annotator.export import ClaimRecord, PublishOptions
 
 ANCHOR_CONTEXT = 32  # characters of prefix/suffix kept to re-anchor a claim
-EXPORT_FORMATS = export.EXPORT_FORMATS  # what `Service.export` writes: csv, jsonl, claimreview, w3c
+# What `Service.export` writes (== `export.EXPORT_FORMATS`, which a test checks: the export
+# module is imported only when something is exported or imported, not at start-up).
+EXPORT_FORMATS = ("csv", "jsonl", "claimreview", "w3c")
 CHECK_WORTHY = 0.5
 """A sentence whose check-worthiness score (`Comparison.checkworthiness`) is at least this is
 "check-worthy": a figure plus a source, a hedge or a discrepancy (about a quarter of the seeds)."""
@@ -710,14 +712,8 @@ class Service:
         """Put back the fields the last edit changed (recorded as a new `undo` event)."""
         if not self._undo:
             return None
-        edit = self._undo.pop()
-        try:
-            stored = self._restore(edit.current, edit.target, "undo")
-        except (StoreError, ServiceError):
-            self._undo.append(edit)  # not applied: still there to undo
-            raise
-        self._redo.append(_Edit(current=stored, target=edit.current, group=edit.group))
-        if edit.group and self._undo and self._undo[-1].group == edit.group:
+        stored, more = self._replay(self._undo, self._redo, "undo")
+        if more:
             return self.undo() or stored  # the rest of the group: one step for the user
         return stored
 
@@ -725,16 +721,22 @@ class Service:
         """Re-apply the last undone edit (recorded as a new `redo` event)."""
         if not self._redo:
             return None
-        edit = self._redo.pop()
-        try:
-            stored = self._restore(edit.current, edit.target, "redo")
-        except (StoreError, ServiceError):
-            self._redo.append(edit)
-            raise
-        self._undo.append(_Edit(current=stored, target=edit.current, group=edit.group))
-        if edit.group and self._redo and self._redo[-1].group == edit.group:
+        stored, more = self._replay(self._redo, self._undo, "redo")
+        if more:
             self.redo()  # the rest of the group
         return stored
+
+    def _replay(self, edits: list[_Edit], opposite: list[_Edit], action: str) -> tuple[Claim, bool]:
+        """Restore the last of `edits` (as event `action`) and push its reverse on `opposite`:
+        the claim as stored, and whether the next of `edits` is of the same group."""
+        edit = edits.pop()
+        try:
+            stored = self._restore(edit.current, edit.target, action)
+        except (StoreError, ServiceError):
+            edits.append(edit)  # not applied: still there to undo (or redo)
+            raise
+        opposite.append(_Edit(current=stored, target=edit.current, group=edit.group))
+        return stored, bool(edit.group and edits and edits[-1].group == edit.group)
 
     def _restore(self, current: Claim, target: Claim, action: str) -> Claim:
         # Later edits of the same claim in this session moved its version on: expect the
@@ -916,6 +918,8 @@ class Service:
         `aligned_claims` needs the comparison (`comparison()`: from the database's cache,
         else computed, which is slow the first time), only when there are claims.
         """
+        from annotator import export
+
         articles = {a.id: a for a in self.store.articles()}
         sentences: dict[str, list[Sentence]] = {}
         claims = self.store.claims()
@@ -949,6 +953,8 @@ class Service:
         one review (`export.group_claims`). csv and claimreview use the comparison of
         outlets (`comparison()`), computed if it is not cached yet.
         """
+        from annotator import export
+
         if fmt == "csv":
             rows = self.export_rows()
             export.write_csv(rows, stream)
@@ -959,7 +965,9 @@ class Service:
             reviewed = [item for item in self.export_items() if item[0].verdict is not None]
             comparison = self.comparison() if reviewed else None
             groups = export.group_claims(reviewed, comparison)
-            return export.write_claimreview(groups, options or PublishOptions(), stream, comparison)
+            return export.write_claimreview(
+                groups, options or export.PublishOptions(), stream, comparison
+            )
         if fmt == "w3c":
             return export.write_w3c(self.export_items(), stream)
         names = ", ".join(EXPORT_FORMATS)
@@ -969,6 +977,8 @@ class Service:
         self, fmt: str, path: str | Path, *, options: PublishOptions | None = None
     ) -> int:
         """`export` to a file, atomically: on any failure the file is left as it was."""
+        from annotator import export
+
         try:
             return export.write_atomically(
                 path, lambda stream: self.export(fmt, stream, options=options)
@@ -992,6 +1002,8 @@ class Service:
         transaction (`Store.merge_claims`): no duplicates, the later `updated_at` wins,
         every change audited with action "import".
         """
+        from annotator import export
+
         records, errors = export.read_jsonl(lines)
         for record in records:
             url = record.claim.evidence_url
@@ -1030,6 +1042,8 @@ class Service:
         articles: Sequence[Article],
     ) -> tuple[Claim | None, str]:
         """The claim as it goes into this database, or None and why it cannot."""
+        from annotator import export
+
         claim, ref = record.claim, record.article
         article = by_id.get(claim.article_id)
         if article is not None:

@@ -76,3 +76,21 @@ def _imports_full(path: Path) -> set[str]:
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
     return names
+
+
+def test_opening_the_reader_imports_no_exporter_nor_package_metadata() -> None:
+    # What `annotator` (the reader) imports before its first paint: the service, the
+    # model's lookup and the main screen, not the exporters (csv, tomllib…) nor
+    # importlib.metadata (email, zipfile…), which cost tens of milliseconds at start-up.
+    loaded = _modules_after(
+        "from annotator.service import open_service\nimport annotator.tui.app\n"
+        "from annotator.nlp import find_model\nfind_model()"
+    )
+    assert "annotator.tui.screens.main" in loaded
+    assert not {"annotator.export", "tomllib", "importlib.metadata", "spacy"} & loaded
+
+
+def test_the_service_names_the_formats_the_exporter_writes() -> None:
+    from annotator import cli, export, service
+
+    assert service.EXPORT_FORMATS == export.EXPORT_FORMATS == cli.EXPORT_FORMATS

@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotator.model import Article, Claim, Sentence, Verdict
+from annotator.tui.widgets.kept_styles import StyleKeeper
 from annotator.tui.widgets.palette import EntityPalette
 from annotator.tui.widgets.text_layout import (
     SafeSentence,
@@ -171,6 +172,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self._kept = StyleKeeper(self)
         self.article = article
         self.number = number
         self.cursor = 0
@@ -573,6 +575,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._kept.clear()
         self._strips.clear()
 
     def watch_filter_mode(self) -> None:
@@ -659,9 +662,9 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _paint_state(self) -> _Paint:
         width = self.scrollable_content_region.width - BAR
-        track = Segment(" ", self.get_component_rich_style("article-column--bar"))
-        thumb = Segment(" ", self.get_component_rich_style("article-column--bar-thumb"))
-        return _Paint(width, self.rich_style, self._thumb(), track, thumb)
+        track = Segment(" ", self._kept.component("article-column--bar"))
+        thumb = Segment(" ", self._kept.component("article-column--bar-thumb"))
+        return _Paint(width, self._kept.base(), self._thumb(), track, thumb)
 
     def _thumb(self) -> range:
         """The rows of the scroll bar's thumb (none when everything fits)."""
@@ -676,7 +679,9 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         paint = self._paint or self._paint_state()
         bar = paint.thumb if y in paint.rows else paint.track
-        return Strip.join([self._text_line(y, paint.width, paint.base), Strip([bar], BAR)])
+        text = self._text_line(y, paint.width, paint.base)
+        # Not `Strip.join`: it measures every segment again (a third of a paint's time).
+        return Strip([*text, bar], text.cell_length + BAR)
 
     def _text_line(self, y: int, width: int, base: Style) -> Strip:
         line = y + round(self.scroll_y)
@@ -699,7 +704,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             what = mode if mode != "all" else ""
             label = f"no {what} sentences (f: filter)".replace("  ", " ")
-        style = self.get_component_rich_style("article-column--empty")
+        style = self._kept.component("article-column--empty")
         return Strip([Segment(" " * GUTTER, base), Segment(label, style)]).adjust_cell_length(
             width, base
         )
@@ -708,24 +713,22 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         # The focused cursor first, then the aligned highlight (it is what the user looks
         # for in this column), then this column's own (blurred) cursor, then the verdict.
         if index == self.cursor and self.has_focus:
-            return self.get_component_rich_style("article-column--cursor")
+            return self._kept.component("article-column--cursor")
         if index == self._aligned:
-            return self.get_component_rich_style("article-column--aligned")
+            return self._kept.component("article-column--aligned")
         if index == self.cursor:
-            return self.get_component_rich_style("article-column--cursor-blurred")
+            return self._kept.component("article-column--cursor-blurred")
         if claim is not None and claim.verdict is not None:
-            return self.get_component_rich_style(f"article-column--{claim.verdict.value}")
+            return self._kept.component(f"article-column--{claim.verdict.value}")
         return base
 
     def _gutter(self, index: int, claim: Claim | None, style: Style) -> Segment:
         if index in self._unsaved:
-            unsaved = self.get_component_rich_style("article-column--unsaved", partial=True)
+            unsaved = self._kept.component("article-column--unsaved", partial=True)
             return Segment("!", style + unsaved)
         if claim is None or claim.verdict is None:
             return Segment(" ", style)
-        mark = self.get_component_rich_style(
-            f"article-column--mark-{claim.verdict.value}", partial=True
-        )
+        mark = self._kept.component(f"article-column--mark-{claim.verdict.value}", partial=True)
         return Segment(claim.verdict.symbol, style + mark)
 
     def _render_sentence(self, index: int, width: int, base: Style) -> list[Strip]:
@@ -744,11 +747,11 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
             ]
         mentions = self._mentions.get(index)
         if mentions:
-            mark = self.get_component_rich_style("article-column--mention", partial=True)
+            mark = self._kept.component("article-column--mention", partial=True)
             runs = _overlay(runs, mentions, style, mark)
         second = Segment(" ", style)
         if index == self._aligned:
-            aligned = self.get_component_rich_style("article-column--aligned-mark", partial=True)
+            aligned = self._kept.component("article-column--aligned-mark", partial=True)
             second = Segment(ALIGNED_MARK, style + aligned)
         strips: list[Strip] = []
         measure = cell_measure(text)

@@ -14,6 +14,7 @@ from textual.widget import Widget
 from annotator.model import Article
 from annotator.tui.literal import literal
 from annotator.tui.outlets import outlet_text
+from annotator.tui.widgets.kept_styles import StyleKeeper
 
 
 class ColumnHeader(Widget):
@@ -56,6 +57,7 @@ class ColumnHeader(Widget):
 
     def __init__(self, article: Article, number: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._kept = StyleKeeper(self)
         self.article = article
         self.number = number
         self.counts = (0, 0, 0)
@@ -93,11 +95,12 @@ class ColumnHeader(Widget):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._kept.clear()
         self._lines_key = ()
 
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width
-        base = self.rich_style
+        base = self._kept.base()
         key = (width, base, self.counts, self.unsaved, self.failure)
         if key != self._lines_key:
             console = self.app.console
@@ -112,18 +115,18 @@ class ColumnHeader(Widget):
         article = self.article
         confirmed, disputed, unverified = self.counts
         counts = Text.assemble(
-            (f"✔ {confirmed}", self.get_component_rich_style("column-header--confirmed")),
+            (f"✔ {confirmed}", self._kept.component("column-header--confirmed")),
             " ",
-            (f"✖ {disputed}", self.get_component_rich_style("column-header--disputed")),
+            (f"✖ {disputed}", self._kept.component("column-header--disputed")),
             " ",
-            (f"? {unverified}", self.get_component_rich_style("column-header--unverified")),
+            (f"? {unverified}", self._kept.component("column-header--unverified")),
         )
         if self.unsaved:
-            unsaved = self.get_component_rich_style("column-header--unsaved")
+            unsaved = self._kept.component("column-header--unsaved")
             counts = Text.assemble((f"! {self.unsaved} ", unsaved), counts)
         outlet = outlet_text(
             article,
-            self.get_component_rich_style("column-header--outlet"),
+            self._kept.component("column-header--outlet"),
             prefix=f"{self.number} ",
         )
         room = width - counts.cell_len - 1  # one cell between the outlet and the counts
@@ -134,7 +137,7 @@ class ColumnHeader(Widget):
             top = counts
         title = Text(
             literal(article.title, single_line=True) or "(untitled)",
-            style=self.get_component_rich_style("column-header--title"),
+            style=self._kept.component("column-header--title"),
         )
         meta_parts = [
             literal(part, single_line=True)
@@ -144,11 +147,9 @@ class ColumnHeader(Widget):
         meta_parts.append(f"{article.words:,} words")
         if article.decoded_with_replacement:
             meta_parts.append("decoded with replacement")
-        meta = Text(
-            " · ".join(meta_parts), style=self.get_component_rich_style("column-header--meta")
-        )
+        meta = Text(" · ".join(meta_parts), style=self._kept.component("column-header--meta"))
         if self.failure:  # before the rest: it must not be cut off
-            failure = self.get_component_rich_style("column-header--failure")
+            failure = self._kept.component("column-header--failure")
             meta = Text.assemble(("analysis failed · ", failure), meta)
         return [top, title, meta]
 
