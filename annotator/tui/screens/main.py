@@ -3,15 +3,17 @@ the comparison of the outlets (aligned sentences, discrepancies, entities, check
 
 The screen owns the view state (filter, highlighting, hidden labels, sync scroll) as
 reactives that the columns and the legend bind to; columns report cursor moves by message.
-Slow work (opening files, the language model, comparing the outlets, export) runs in thread
-workers that only post messages; their failures are handled in one place,
-`on_worker_state_changed`. A timer (and the terminal regaining focus) asks the service
-whether another instance wrote (`PRAGMA data_version`) and re-reads the claims if so; an
-edit of a claim changed elsewhere opens the conflict dialog.
+Slow work (opening files, the language model, comparing the outlets, export) runs in
+threads that only post messages: thread workers, or daemon threads for the work that cannot
+stop halfway (the model, the comparison), so that quitting never waits for it; their
+failures are handled in one place, `_failed`. A timer (and the terminal regaining focus)
+asks the service whether another instance wrote (`PRAGMA data_version`) and re-reads the
+claims if so; an edit of a claim changed elsewhere opens the conflict dialog.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -29,7 +31,7 @@ from textual.notifications import SeverityLevel
 from textual.reactive import Reactive, var
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from annotator.model import Article, Claim, Sentence, Verdict
 from annotator.service import (
@@ -74,6 +76,10 @@ WidgetType = TypeVar("WidgetType", bound=Widget)
 DEFAULT_EXPORT = "annotations.csv"
 POLL_SECONDS = 1.5
 """How often the reader asks whether another instance wrote (one cheap PRAGMA)."""
+OPEN_AT_ONCE_BYTES = 2_000_000
+"""Local files up to this size in all are opened before the first paint (a few ms per
+article), so that the reader's first frame shows them; more, or any URL, in a worker
+behind an "opening…" screen."""
 
 FILTER_NAMES = {
     "all": "all sentences",
@@ -95,6 +101,17 @@ class LoadedArticle:
     article: Article
     sentences: list[Sentence]
     claims: list[Claim]
+
+
+def evidence_prompt(sentence: Sentence, url: str) -> TextPrompt:
+    """The dialog that edits the evidence URL `url` of `sentence`."""
+    return TextPrompt(
+        f"Evidence URL for S{sentence.number}",
+        url,
+        placeholder="https://…",
+        validate=evidence_url_problem,
+        hint="enter save · empty removes it · escape cancel",
+    )
 
 
 class MainScreen(Screen[None]):
@@ -137,6 +154,12 @@ class MainScreen(Screen[None]):
         count: int
 
     @dataclass
+    class AnalysisFailed(Message):
+        """Analysing the pending articles raised `error`."""
+
+        error: Exception
+
+    @dataclass
     class Compared(Message):
         """The comparison of the outlets is ready (discrepancies and scores computed); None
         when only a stored one was asked for and the database has none."""
@@ -170,6 +193,7 @@ class MainScreen(Screen[None]):
         self._widgets: dict[str, Widget] = {}
         self._pane_index: dict[str, int] = {}  # article id -> its pane's index
         self.analysing = False  # the language model is running
+        self._closed_down = threading.Event()  # the screen has gone: background work stops
         self._ready = ""  # what the progress area says once the model has run
         self._failures: dict[str, str] = {}  # article id -> why the model failed on it
         self.stepping = "search"  # what ] and [ step through: search, mentions, discrepancies
@@ -275,7 +299,7 @@ class MainScreen(Screen[None]):
 
     # -- opening and analysing --
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         what = f"{len(self.paths)} path{'s' if len(self.paths) != 1 else ''}"
         self.status.show_progress(f"opening {what}…" if self.paths else "opening…")
         if self.service.read_only:
@@ -283,17 +307,26 @@ class MainScreen(Screen[None]):
         self._update_info()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.set_interval(POLL_SECONDS, self.check_for_changes)
-        self._open()
+        if self.paths and local_and_small(self.paths, OPEN_AT_ONCE_BYTES):
+            # Opened and laid out before anything is drawn: the first frame shows them.
+            with self.app.batch_update():
+                await self.on_main_screen_opened(self._opened())
+        else:
+            self._open()
 
     def _theme_changed(self, theme: object) -> None:
         self.update_inspector()  # its entity and verdict colours are baked into its text
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open", name="open")
     def _open(self) -> None:
+        self.post_message(self._opened())
+
+    def _opened(self) -> Opened:
+        """Open the paths (or the database's articles) and load what the columns show."""
         service = self.service
         report = service.open_paths(self.paths) if self.paths else OpenReport(service.articles())
         loaded = [self._load(article) for article in report.articles]
-        self.post_message(self.Opened(report, loaded, len(service.pending_analysis())))
+        return self.Opened(report, loaded, len(service.pending_analysis()))
 
     def _load(self, article: Article) -> LoadedArticle:
         return LoadedArticle(
@@ -343,21 +376,39 @@ class MainScreen(Screen[None]):
         else:
             self.comparing.start(auto=True)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="analyse", name="analyse")
     def _analyse(self) -> None:
-        worker = get_current_worker()
+        """Run the language model over the pending articles in the background.
 
+        A daemon thread rather than a Textual worker, as `compare` is: a model stuck on a
+        text holds its call for up to the analysis time limit, and the app must quit at once
+        all the same, where a worker's thread would hold the exit until the call ended. It
+        only posts messages (`AnalysisProgress`, `Analysed`, `AnalysisFailed`), and stops
+        after the batch it is in once the screen has gone (`on_unmount`).
+        """
+        thread = threading.Thread(target=self._run_analysis, name="analyse", daemon=True)
+        thread.start()
+
+    def _run_analysis(self) -> None:
         def progress(done: int, total: int) -> None:
-            if worker.is_cancelled:  # the app is closing: stop after this batch
+            if self._closed_down.is_set():  # the app is closing: stop after this batch
                 raise AnalysisStopped
             self.post_message(self.AnalysisProgress(done, total))
 
         try:
             count = self.service.analyse_pending(progress)
+            loaded = [self._load(pane.article) for pane in self.panes]
         except AnalysisStopped:
             return
-        loaded = [self._load(pane.article) for pane in self.panes]
+        except Exception as error:  # reported as a worker's failure is
+            self.post_message(self.AnalysisFailed(error))
+            return
         self.post_message(self.Analysed(loaded, count))
+
+    def on_unmount(self) -> None:
+        self._closed_down.set()
+
+    def on_main_screen_analysis_failed(self, message: AnalysisFailed) -> None:
+        self._failed("analyse", message.error)
 
     def on_main_screen_analysis_progress(self, message: AnalysisProgress) -> None:
         self.status.show_progress(f"analysing {message.done}/{message.total}…")
@@ -399,7 +450,8 @@ class MainScreen(Screen[None]):
         self._notify(message, title="Analysis failed", severity="error")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Every worker failure ends up here (and the comparison's, by message)."""
+        """Every worker failure ends up here (and the analysis's and the comparison's, by
+        message)."""
         if event.state is WorkerState.ERROR:
             self._failed(event.worker.name, event.worker.error)
 
@@ -636,6 +688,13 @@ class MainScreen(Screen[None]):
             return None
         return column, sentence
 
+    def writable_target(self) -> tuple[ArticleColumn, Sentence] | None:
+        """The sentence under the cursor, to change: None (and why, said) if there is none
+        or the database cannot be written."""
+        if not self.shared.writable():
+            return None
+        return self.target()
+
     def _save(
         self,
         column: ArticleColumn,
@@ -672,9 +731,7 @@ class MainScreen(Screen[None]):
 
     def action_tag(self, verdict_name: str) -> None:
         """Tag the sentence under the cursor (`clear` removes its verdict)."""
-        if not self.shared.writable():
-            return
-        target = self.target()
+        target = self.writable_target()
         if target is None:
             return
         column, sentence = target
@@ -689,57 +746,48 @@ class MainScreen(Screen[None]):
         )
 
     def action_edit_note(self) -> None:
-        if not self.shared.writable():
-            return
-        target = self.target()
-        if target is None:
-            return
-        column, sentence = target
-        claim = column.display_claim(sentence.index)
-        before = claim.note if claim is not None else ""
-
-        def edited(note: str | None) -> None:
-            if note is None or note == before:
-                return
-            self._save(
-                column,
-                sentence,
-                partial(self.service.set_note, column.article.id, sentence, note),
-                lambda claim: replace(claim, note=note),
-                "note saved" if note else "note removed",
-            )
-
-        self.app.push_screen(NoteEditor(sentence.text, before), edited)
+        """Edit the note of the sentence under the cursor (in `NoteEditor`)."""
+        self._edit_text(
+            "note",
+            lambda sentence, note: NoteEditor(sentence.text, note),
+            self.service.set_note,
+            "note",
+        )
 
     def action_edit_evidence(self) -> None:
-        if not self.shared.writable():
-            return
-        target = self.target()
+        """Edit the evidence URL of the sentence under the cursor (in a `TextPrompt`)."""
+        self._edit_text("evidence_url", evidence_prompt, self.service.set_evidence, "evidence")
+
+    def _edit_text(
+        self,
+        field: str,
+        editor: Callable[[Sentence, str], Screen[str | None]],
+        save: Callable[[str, Sentence, str], Claim],
+        what: str,
+    ) -> None:
+        """Edit the text `field` of the claim under the cursor in the dialog `editor` makes
+        of the sentence and the text; store a changed text (an empty one removes it) with
+        `save(article id, sentence, text)`, and say "`what` saved" or "`what` removed"."""
+        target = self.writable_target()
         if target is None:
             return
         column, sentence = target
         claim = column.display_claim(sentence.index)
-        before = claim.evidence_url if claim is not None else ""
+        before: str = getattr(claim, field) if claim is not None else ""
 
-        def entered(url: str | None) -> None:
-            if url is None or url == before:
+        def edited(text: str | None) -> None:
+            if text is None or text == before:
                 return
+            changed: dict[str, Any] = {field: text}
             self._save(
                 column,
                 sentence,
-                partial(self.service.set_evidence, column.article.id, sentence, url),
-                lambda claim: replace(claim, evidence_url=url),
-                "evidence saved" if url else "evidence removed",
+                partial(save, column.article.id, sentence, text),
+                lambda claim: replace(claim, **changed),
+                f"{what} saved" if text else f"{what} removed",
             )
 
-        prompt = TextPrompt(
-            f"Evidence URL for S{sentence.number}",
-            before,
-            placeholder="https://…",
-            validate=evidence_url_problem,
-            hint="enter save · empty removes it · escape cancel",
-        )
-        self.app.push_screen(prompt, entered)
+        self.app.push_screen(editor(sentence, before), edited)
 
     async def action_undo(self) -> None:
         await self._undo_redo(self.service.undo, "undo", "undone")
@@ -927,3 +975,26 @@ class MainScreen(Screen[None]):
 
     async def action_quit(self) -> None:
         self.app.exit(0)
+
+
+def local_and_small(paths: Sequence[str], limit: int) -> bool:
+    """Whether `paths` are all local files and folders holding at most `limit` bytes of
+    files in all (a folder's files counted until the limit is passed)."""
+    total = 0
+    for path in paths:
+        if "://" in path:
+            return False
+        try:
+            if os.path.isdir(path):
+                for root, _dirs, files in os.walk(path):
+                    for name in files:
+                        total += os.stat(os.path.join(root, name)).st_size
+                        if total > limit:
+                            return False
+            else:
+                total += os.stat(path).st_size
+        except OSError:
+            return False  # the worker reports it, as it reports any failure to open
+        if total > limit:
+            return False
+    return True
