@@ -557,11 +557,7 @@ def cmd_align(args: argparse.Namespace) -> int:
             ]
             row = _sentence_ref(comparison, article_id, sentence.index)
             rows.append({**row, "matches": matches})
-    if args.format == "json":
-        _print_json(rows)
-    else:
-        report.print_alignments(rows, _names(service))
-    return 0
+    return _print_comparison_rows(args, service, rows, report.print_alignments)
 
 
 def cmd_discrepancies(args: argparse.Namespace) -> int:
@@ -578,11 +574,7 @@ def cmd_discrepancies(args: argparse.Namespace) -> int:
         }
         for d in comparison.discrepancies()
     ]
-    if args.format == "json":
-        _print_json(rows)
-    else:
-        report.print_discrepancies(rows, _names(service))
-    return 0
+    return _print_comparison_rows(args, service, rows, report.print_discrepancies)
 
 
 def cmd_entities(args: argparse.Namespace) -> int:
@@ -594,11 +586,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
         {"name": e.name, "label": e.label, "variants": list(e.variants), "counts": dict(e.counts)}
         for e in comparison.entities()
     ]
-    if args.format == "json":
-        _print_json(rows)
-    else:
-        report.print_entities(rows, _names(service))
-    return 0
+    return _print_comparison_rows(args, service, rows, report.print_entities)
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
@@ -618,10 +606,21 @@ def cmd_triage(args: argparse.Namespace) -> int:
         }
         for item in comparison.triage(args.top)
     ]
+    return _print_comparison_rows(args, service, rows, report.print_triage)
+
+
+def _print_comparison_rows(
+    args: argparse.Namespace,
+    service: Any,
+    rows: list[dict[str, Any]],
+    table: Callable[[list[dict[str, Any]], dict[str, str]], None],
+) -> int:
+    """Print `rows` of a comparison command as JSON (`--format json`), else as `table`
+    prints them with the articles named (`_names`); the command's exit status."""
     if args.format == "json":
         _print_json(rows)
     else:
-        report.print_triage(rows, _names(service))
+        table(rows, _names(service))
     return 0
 
 

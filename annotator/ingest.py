@@ -99,6 +99,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from annotator.calendar_words import MONTH_ALTERNATIVES, MONTHS, WEEKDAYS
 from annotator.model import Article
 
 MAX_CHARS = 1_000_000
@@ -243,16 +244,22 @@ def _read_bytes(path: Path) -> bytes:
         raise IngestError(path, f"cannot read ({_os_reason(error)})") from None
 
 
-def _decode(data: bytes, path: str | Path) -> tuple[str, bool]:
-    """Checked UTF-8 bytes to text: ``(text, decoded_with_replacement)``."""
+def _refuse_non_text(data: bytes, path: str | Path, utf16: str) -> None:
+    """Raise `IngestError` for bytes that are no UTF-8 text to read: empty, UTF-16 (`utf16`
+    says why), holding NUL bytes, or mostly non-text bytes."""
     if not data.strip():
         raise IngestError(path, "empty file")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise IngestError(path, "UTF-16 text is not supported; save the file as UTF-8")
+        raise IngestError(path, utf16)
     if b"\x00" in data:
         raise IngestError(path, "binary file (contains NUL bytes)")
     if _non_text_share(data[:BINARY_SAMPLE_BYTES]) > BINARY_MAX_SHARE:
         raise IngestError(path, "binary file (mostly non-text bytes)")
+
+
+def _decode(data: bytes, path: str | Path) -> tuple[str, bool]:
+    """Checked UTF-8 bytes to text: ``(text, decoded_with_replacement)``."""
+    _refuse_non_text(data, path, "UTF-16 text is not supported; save the file as UTF-8")
     text, replaced = _decode_utf8(data)
     if replaced and text.count("\ufffd") > BINARY_MAX_SHARE * len(text):
         raise IngestError(path, "binary file (mostly invalid UTF-8)")
@@ -498,23 +505,7 @@ def clean_text(raw: str) -> tuple[str, tuple[str, ...]]:
 
 # --------------------------------------------------------------------------- metadata
 
-_MONTH_NAMES = (
-    ("january", "jan"),
-    ("february", "feb"),
-    ("march", "mar"),
-    ("april", "apr"),
-    ("may",),
-    ("june", "jun"),
-    ("july", "jul"),
-    ("august", "aug"),
-    ("september", "sep", "sept"),
-    ("october", "oct"),
-    ("november", "nov"),
-    ("december", "dec"),
-)
-_MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = r"(?P<month>" + MONTH_ALTERNATIVES + r")\.?"
 _DATE_RES = (
     re.compile(r"\b(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})\b"),
     re.compile(
@@ -524,7 +515,7 @@ _DATE_RES = (
 )
 _DATE_FILLER_RE = re.compile(
     r"\b(?:published|updated|posted|last|date|on|at|am|pm|gmt|utc|bst|cet|est|edt|et|"
-    + "|".join(_WEEKDAYS)
+    + "|".join(WEEKDAYS)
     + r")\b|\b\d{1,2}[:.]\d{2}\b",
     re.IGNORECASE,
 )
@@ -535,7 +526,7 @@ _BYLINE_RE = re.compile(
 _SIGNATURE_RE = re.compile(r"[-–—]\s*(?P<body>\S.*)")
 _NAME_PARTICLES = {"al", "bin", "da", "de", "del", "der", "di", "du", "la", "le", "van", "von"}
 _INSTITUTION_PARTICLES = {"and", "for", "of", "the", "&"}
-_NOT_NAMES = {"The", *(day.title() for day in _WEEKDAYS), *(m.title() for m in _MONTHS)}
+_NOT_NAMES = {"The", *(day.title() for day in WEEKDAYS), *(m.title() for m in MONTHS)}
 _INSTITUTION_RE = re.compile(
     r"\b(?:school|college|university|academy|institute|news|times|post|press|herald|gazette|"
     r"journal|tribune|magazine|review|daily|media|radio|tv|television|network|agency)\b",
@@ -579,7 +570,7 @@ def _iso_date(text: str) -> tuple[str, tuple[int, int]] | None:
     for pattern in _DATE_RES:
         for match in pattern.finditer(text):
             groups = match.groupdict()
-            month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS[groups["month"].lower()]
+            month = int(groups["mnum"]) if groups.get("mnum") else MONTHS[groups["month"].lower()]
             try:
                 date = dt.date(int(groups["year"]), month, int(groups["day"]))
             except ValueError:
@@ -904,14 +895,7 @@ def decode_html(data: bytes, path: str | Path, *, charset: str = "") -> tuple[st
     """
     if len(data) > MAX_HTML_BYTES:
         raise IngestError(path, _page_too_large(f"{len(data):,} bytes"))
-    if not data.strip():
-        raise IngestError(path, "empty file")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise IngestError(path, "UTF-16 pages are not supported; save the page as UTF-8")
-    if b"\x00" in data:
-        raise IngestError(path, "binary file (contains NUL bytes)")
-    if _non_text_share(data[:BINARY_SAMPLE_BYTES]) > BINARY_MAX_SHARE:
-        raise IngestError(path, "binary file (mostly non-text bytes)")
+    _refuse_non_text(data, path, "UTF-16 pages are not supported; save the page as UTF-8")
     encoding = _html_encoding(data, charset)
     try:
         return data.decode(encoding), False

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from annotator.calendar_words import MONTH_ALTERNATIVES, MONTHS, WEEKDAYS
+
 __all__ = [
     "QUALIFIERS",
     "Quantity",
@@ -184,29 +186,7 @@ _QUALIFIER_WORDS: dict[str, str] = {
     "only": "exact",
 }
 
-_MONTHS = {
-    name: index
-    for index, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 _ABBREVIATED = frozenset(_wordlist("jan feb mar apr jun jul aug sep sept oct nov dec"))
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 _UNITS = frozenset(
     _wordlist(
@@ -297,14 +277,13 @@ _PERCENT_TAIL = re.compile(r"^\s*(?:%|per\s*cent\b|percent\b)", re.IGNORECASE)
 _HYPHEN_UNIT = re.compile(r"^-(?P<unit>[a-z]+)(?:-[a-z]+)?", re.IGNORECASE)
 _NOUN_WORD = re.compile(r"\s*(?P<word>[A-Za-z][A-Za-z’'-]*)")
 
-_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATES = re.compile(
     rf"(?<![\w])(?:"
-    rf"(?P<dm_day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm_month>{_MONTH_NAMES})\.?"
+    rf"(?P<dm_day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm_month>{MONTH_ALTERNATIVES})\.?"
     rf"(?:,?\s+(?P<dm_year>(?:19|20)\d\d))?"
-    rf"|(?P<md_month>{_MONTH_NAMES})\.?\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)"
+    rf"|(?P<md_month>{MONTH_ALTERNATIVES})\.?\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)"
     rf"(?:,?\s+(?P<md_year>(?:19|20)\d\d))?"
-    rf"|(?P<weekday>{'|'.join(_WEEKDAYS)})"
+    rf"|(?P<weekday>{'|'.join(WEEKDAYS)})"
     rf"|(?P<relative>today|yesterday|tomorrow)"
     rf"|(?P<year>(?:19|20)\d\d)(?:\s*[-–/]\s*(?P<year_to>(?:19|20)?\d\d))?(?![\d,.]\d)"
     rf")(?![\w])",
@@ -373,46 +352,18 @@ def _date_quantity(text: str, match: re.Match[str], ref: date | None) -> Quantit
             year_to = int(to) if len(to) == 4 else year // 100 * 100 + int(to)
             if year_to <= year:
                 return None
-            return Quantity(
-                match.group(), start, end, year, year_to, "exact", "", "date", f"{year}/{year_to}"
-            )
-        return Quantity(match.group(), start, end, year, year, "exact", "", "date", str(year))
-    if groups["weekday"]:
-        weekday = groups["weekday"].lower()
+            return _date(match.group(), start, end, f"{year}/{year_to}", years=(year, year_to))
+        return _date(match.group(), start, end, str(year), years=(year, year))
+    if groups["weekday"] or groups["relative"]:
+        word = (groups["weekday"] or groups["relative"]).lower()
         if ref is None:
-            return Quantity(match.group(), start, end, None, None, "exact", "", "date", weekday)
-        back = (ref.weekday() - _WEEKDAYS.index(weekday)) % 7
-        return Quantity(
-            match.group(),
-            start,
-            end,
-            None,
-            None,
-            "exact",
-            "",
-            "date",
-            (ref - timedelta(days=back)).isoformat(),
-        )
-    if groups["relative"]:
-        word = groups["relative"].lower()
-        if ref is None:
-            return Quantity(match.group(), start, end, None, None, "exact", "", "date", word)
-        shift = {"today": 0, "yesterday": -1, "tomorrow": 1}[word]
-        return Quantity(
-            match.group(),
-            start,
-            end,
-            None,
-            None,
-            "exact",
-            "",
-            "date",
-            (ref + timedelta(days=shift)).isoformat(),
-        )
+            return _date(match.group(), start, end, word)  # unresolved: "friday", "today"
+        when = ref + timedelta(days=_days_after(ref, word))
+        return _date(match.group(), start, end, when.isoformat())
     if match.group().endswith(".") and (groups["dm_month"] or "").lower() not in _ABBREVIATED:
         end -= 1  # the full stop after "27th of November." ends the sentence
     day = int(groups["dm_day"] or groups["md_day"])
-    month = _MONTHS[(groups["dm_month"] or groups["md_month"]).lower()]
+    month = MONTHS[(groups["dm_month"] or groups["md_month"]).lower()]
     year_text = groups["dm_year"] or groups["md_year"]
     month_word = groups["md_month"] or ""
     if month_word.lower() in ("may", "mar") and not year_text and not month_word[0].isupper():
@@ -430,7 +381,24 @@ def _date_quantity(text: str, match: re.Match[str], ref: date | None) -> Quantit
     except ValueError:
         return None
     normalised = resolved.isoformat() if known_year else f"--{month:02d}-{day:02d}"
-    return Quantity(text[start:end], start, end, None, None, "exact", "", "date", normalised)
+    return _date(text[start:end], start, end, normalised)
+
+
+def _date(
+    stated: str, start: int, end: int, value: str, *, years: tuple[int, int] | None = None
+) -> Quantity:
+    """A date `stated` at `start`–`end`: `value` as `Quantity.date` holds it; `years`, the
+    first and the last year, for a year or a span of years."""
+    low, high = years if years is not None else (None, None)
+    return Quantity(stated, start, end, low, high, "exact", "", "date", value)
+
+
+def _days_after(ref: date, word: str) -> int:
+    """How many days after `ref` the day `word` names: a weekday (the last one, or `ref`
+    itself), today, yesterday or tomorrow."""
+    if word in WEEKDAYS:
+        return -((ref.weekday() - WEEKDAYS.index(word)) % 7)
+    return {"today": 0, "yesterday": -1, "tomorrow": 1}[word]
 
 
 def _followed_by_count_noun(text: str, end: int) -> bool:
@@ -606,7 +574,7 @@ def _counted_noun(text: str, position: int) -> tuple[str, int]:
     plain = [
         item
         for item in words[:2]
-        if item[0].isalpha() and not item[0].endswith(("ly", "ing")) and item[0] not in _WEEKDAYS
+        if item[0].isalpha() and not item[0].endswith(("ly", "ing")) and item[0] not in WEEKDAYS
     ]
     if not plain or plain[0] != words[0] or text[plain[0][1]].isupper():
         return "", position
@@ -682,7 +650,7 @@ def _date_granularity(value: str) -> str:
         return "year"
     if value.startswith("--"):
         return "month-day"
-    return "weekday" if value in _WEEKDAYS else "relative"
+    return "weekday" if value in WEEKDAYS else "relative"
 
 
 ABOUT_TOLERANCE = 0.10

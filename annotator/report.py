@@ -330,6 +330,20 @@ class ReportData:
     outlet_of: dict[str, str] = field(default_factory=dict)  # article id -> outlet shown
 
 
+_CLAIM_HEADERS = ("outlet", "N", "verdict", "claim", "note", "evidence")
+_ENTITY_HEADERS = ("entity", "label", "mentions", "articles")
+
+
+def _claim_rows(claims: Sequence[ClaimLine]) -> list[list[object]]:
+    """The rows of the Markdown and HTML reports' Claims table (`_CLAIM_HEADERS`)."""
+    return [[c.outlet, c.sentence, c.verdict, c.text, c.note, c.evidence_url] for c in claims]
+
+
+def _entity_rows(entities: Sequence[EntityCount]) -> list[list[object]]:
+    """The rows of the Markdown and HTML reports' entities table (`_ENTITY_HEADERS`)."""
+    return [[e.text, e.label, e.mentions, e.articles] for e in entities]
+
+
 def report_data(service: Service, *, compare: bool = True) -> ReportData:
     """Gather the report from the service.
 
@@ -461,21 +475,12 @@ def render_markdown(data: ReportData) -> str:
         out.append("")
     out += ["## Claims", ""]
     if data.claims:
-        out += _md_table(
-            ["outlet", "N", "verdict", "claim", "note", "evidence"],
-            [
-                [c.outlet, c.sentence, c.verdict, c.text, c.note, c.evidence_url]
-                for c in data.claims
-            ],
-        )
+        out += _md_table(_CLAIM_HEADERS, _claim_rows(data.claims))
     else:
         out.append("No claims tagged yet.")
     out += ["", "## Most-cited entities", ""]
     if data.entities:
-        out += _md_table(
-            ["entity", "label", "mentions", "articles"],
-            [[e.text, e.label, e.mentions, e.articles] for e in data.entities],
-        )
+        out += _md_table(_ENTITY_HEADERS, _entity_rows(data.entities))
     else:
         out.append("No entities found yet (the NLP model has not analysed the articles).")
     return "\n".join(out) + "\n"
@@ -587,21 +592,12 @@ def render_html(data: ReportData) -> str:
         )
     out.append("<h2>Claims</h2>")
     if data.claims:
-        out += _html_table(
-            ["outlet", "N", "verdict", "claim", "note", "evidence"],
-            [
-                [c.outlet, c.sentence, c.verdict, c.text, c.note, c.evidence_url]
-                for c in data.claims
-            ],
-        )
+        out += _html_table(_CLAIM_HEADERS, _claim_rows(data.claims))
     else:
         out.append("<p>No claims tagged yet.</p>")
     out.append("<h2>Most-cited entities</h2>")
     if data.entities:
-        out += _html_table(
-            ["entity", "label", "mentions", "articles"],
-            [[e.text, e.label, e.mentions, e.articles] for e in data.entities],
-        )
+        out += _html_table(_ENTITY_HEADERS, _entity_rows(data.entities))
     else:
         out.append("<p>No entities found yet (the NLP model has not analysed the articles).</p>")
     out += ["</body>", "</html>"]

@@ -14,7 +14,7 @@ import socket
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -393,6 +393,74 @@ def _field_text(claim: Claim | None, name: str) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
+
+
+def _edited(stored: Claim, edit: Claim, *, user: str, at: str) -> Claim:
+    """`stored` with the audited fields of `edit`, changed by `user` at `at` (next version)."""
+    return replace(
+        stored,
+        verdict=edit.verdict,
+        note=edit.note,
+        evidence_url=edit.evidence_url,
+        annotator=user,
+        updated_at=at,
+        version=stored.version + 1,
+    )
+
+
+def _insert_claim(conn: sqlite3.Connection, claim: Claim) -> None:
+    """Insert `claim` as it is (annotator, times and version included)."""
+    conn.execute(
+        'INSERT INTO claims (id, article_id, start, "end", quote, prefix, suffix, '
+        "verdict, note, evidence_url, annotator, created_at, updated_at, version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            claim.id,
+            claim.article_id,
+            claim.start,
+            claim.end,
+            claim.quote,
+            claim.prefix,
+            claim.suffix,
+            claim.verdict.value if claim.verdict else None,
+            claim.note,
+            claim.evidence_url,
+            claim.annotator,
+            claim.created_at,
+            claim.updated_at,
+            claim.version,
+        ),
+    )
+
+
+def _update_claim(conn: sqlite3.Connection, claim: Claim) -> None:
+    """Write `claim`'s audited fields, annotator, `updated_at` and version over its row."""
+    conn.execute(
+        "UPDATE claims SET verdict = ?, note = ?, evidence_url = ?, annotator = ?, "
+        "updated_at = ?, version = ? WHERE id = ?",
+        (
+            claim.verdict.value if claim.verdict else None,
+            claim.note,
+            claim.evidence_url,
+            claim.annotator,
+            claim.updated_at,
+            claim.version,
+            claim.id,
+        ),
+    )
+
+
+AuditRow = tuple[str, str, str, str, str, str | None, str | None]
+"""One row of the audit trail: claim id, at, user, action, field, old value, new value."""
+
+
+def _audit(conn: sqlite3.Connection, rows: Iterable[AuditRow]) -> None:
+    """Append `rows` to the audit trail."""
+    conn.executemany(
+        "INSERT INTO audit (claim_id, at, user, action, field, old, new) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 def _carried_fields(claim: Claim) -> list[str]:
@@ -879,11 +947,10 @@ class Store:
             rows = conn.execute("SELECT * FROM claims WHERE article_id = ?", (article_id,))
             gone = [_claim_from_row(r) for r in rows]
             claims_of[article_id] = [claim.id for claim in gone]
-            conn.executemany(
-                "INSERT INTO audit (claim_id, at, user, action, field, old, new) "
-                "VALUES (?, ?, ?, 'remove', ?, ?, NULL)",
+            _audit(
+                conn,
                 [
-                    (claim.id, at, user, name, _field_text(claim, name))
+                    (claim.id, at, user, "remove", name, _field_text(claim, name), None)
                     for claim in gone
                     for name in _carried_fields(claim)
                 ],
@@ -989,47 +1056,14 @@ class Store:
             changed = [f for f in AUDITED_FIELDS if _field_text(before, f) != _field_text(claim, f)]
             if before is not None and not changed:
                 return before
-            verdict = claim.verdict.value if claim.verdict else None
             if before is None:
                 stored = replace(claim, created_at=at, updated_at=at, version=1, annotator=user)
-                conn.execute(
-                    'INSERT INTO claims (id, article_id, start, "end", quote, prefix, suffix, '
-                    "verdict, note, evidence_url, annotator, created_at, updated_at, version) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                    (
-                        claim.id,
-                        claim.article_id,
-                        claim.start,
-                        claim.end,
-                        claim.quote,
-                        claim.prefix,
-                        claim.suffix,
-                        verdict,
-                        claim.note,
-                        claim.evidence_url,
-                        user,
-                        at,
-                        at,
-                    ),
-                )
+                _insert_claim(conn, stored)
             else:
-                stored = replace(
-                    before,
-                    verdict=claim.verdict,
-                    note=claim.note,
-                    evidence_url=claim.evidence_url,
-                    annotator=user,
-                    updated_at=at,
-                    version=before.version + 1,
-                )
-                conn.execute(
-                    "UPDATE claims SET verdict = ?, note = ?, evidence_url = ?, annotator = ?, "
-                    "updated_at = ?, version = version + 1 WHERE id = ?",
-                    (verdict, claim.note, claim.evidence_url, user, at, claim.id),
-                )
-            conn.executemany(
-                "INSERT INTO audit (claim_id, at, user, action, field, old, new) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                stored = _edited(before, claim, user=user, at=at)
+                _update_claim(conn, stored)
+            _audit(
+                conn,
                 [
                     (claim.id, at, user, action, f, _field_text(before, f), _field_text(claim, f))
                     for f in (changed or ["verdict"])
@@ -1063,30 +1097,10 @@ class Store:
             ]
             stored = current
             if changed:
-                stored = replace(
-                    current,
-                    verdict=chosen.verdict,
-                    note=chosen.note,
-                    evidence_url=chosen.evidence_url,
-                    annotator=user,
-                    updated_at=at,
-                    version=current.version + 1,
-                )
-                conn.execute(
-                    "UPDATE claims SET verdict = ?, note = ?, evidence_url = ?, annotator = ?, "
-                    "updated_at = ?, version = version + 1 WHERE id = ?",
-                    (
-                        chosen.verdict.value if chosen.verdict else None,
-                        chosen.note,
-                        chosen.evidence_url,
-                        user,
-                        at,
-                        chosen.id,
-                    ),
-                )
-            conn.executemany(
-                "INSERT INTO audit (claim_id, at, user, action, field, old, new) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                stored = _edited(current, chosen, user=user, at=at)
+                _update_claim(conn, stored)
+            _audit(
+                conn,
                 [
                     (
                         chosen.id,
@@ -1122,29 +1136,8 @@ class Store:
                 changed = [
                     f for f in AUDITED_FIELDS if _field_text(before, f) != _field_text(claim, f)
                 ]
-                verdict = claim.verdict.value if claim.verdict else None
                 if before is None:
-                    conn.execute(
-                        'INSERT INTO claims (id, article_id, start, "end", quote, prefix, suffix, '
-                        "verdict, note, evidence_url, annotator, created_at, updated_at, version) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            claim.id,
-                            claim.article_id,
-                            claim.start,
-                            claim.end,
-                            claim.quote,
-                            claim.prefix,
-                            claim.suffix,
-                            verdict,
-                            claim.note,
-                            claim.evidence_url,
-                            claim.annotator,
-                            claim.created_at,
-                            claim.updated_at,
-                            claim.version,
-                        ),
-                    )
+                    _insert_claim(conn, claim)
                     outcome.added.append(claim.id)
                     changed = changed or ["verdict"]
                 elif not changed:
@@ -1154,23 +1147,11 @@ class Store:
                     outcome.kept.append(claim.id)
                     continue
                 else:
-                    conn.execute(
-                        "UPDATE claims SET verdict = ?, note = ?, evidence_url = ?, annotator = ?, "
-                        "updated_at = ?, version = ? WHERE id = ?",
-                        (
-                            verdict,
-                            claim.note,
-                            claim.evidence_url,
-                            claim.annotator,
-                            claim.updated_at,
-                            max(before.version + 1, claim.version),
-                            claim.id,
-                        ),
-                    )
+                    newer = replace(claim, version=max(before.version + 1, claim.version))
+                    _update_claim(conn, newer)
                     outcome.updated.append(claim.id)
-                conn.executemany(
-                    "INSERT INTO audit (claim_id, at, user, action, field, old, new) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                _audit(
+                    conn,
                     [
                         (
                             claim.id,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 import pytest
 
 from annotator import cli
-from annotator.model import NlpResult
+from annotator.model import Article, NlpResult
 from annotator.nlp import ModelInfo, SpacyAnalyzer
 from annotator.service import (
     ANALYSIS_BASE_SECONDS,
@@ -78,13 +78,22 @@ def bounded(service: Service) -> Service:
     return service
 
 
-def test_a_hanging_article_is_given_up_on_in_time_and_the_others_are_analysed(
+def seeds_and_a_hanging_model(
     make_service: Callable[..., Service], release: threading.Event
-) -> None:
+) -> tuple[Service, list[HangingAnalyzer], Article]:
+    """A bounded service whose model (renewable) hangs on the culprit, with the seeds open:
+    the service, the analyzers made so far (the first one only), and the culprit."""
     family: list[HangingAnalyzer] = []
     service = bounded(make_service(analyzer=RenewableHangingAnalyzer(release, family=family)))
     service.open_paths([SEEDS])
     (culprit,) = [a for a in service.articles() if TRIGGER in a.text]
+    return service, family, culprit
+
+
+def test_a_hanging_article_is_given_up_on_in_time_and_the_others_are_analysed(
+    make_service: Callable[..., Service], release: threading.Event
+) -> None:
+    service, family, culprit = seeds_and_a_hanging_model(make_service, release)
     fallback = service.sentences(culprit.id)
 
     started = time.monotonic()
@@ -112,10 +121,7 @@ def test_a_hanging_article_is_given_up_on_in_time_and_the_others_are_analysed(
 def test_a_stuck_call_that_ends_later_changes_nothing(
     make_service: Callable[..., Service], release: threading.Event
 ) -> None:
-    family: list[HangingAnalyzer] = []
-    service = bounded(make_service(analyzer=RenewableHangingAnalyzer(release, family=family)))
-    service.open_paths([SEEDS])
-    (culprit,) = [a for a in service.articles() if TRIGGER in a.text]
+    service, family, culprit = seeds_and_a_hanging_model(make_service, release)
     service.analyse_pending()
     before = service.store.data_version(), service.sentences(culprit.id)
     release.set()  # the stuck calls end now, with results

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from annotator import cli
 from annotator.service import Service
 from tests.conftest import ROOT, SEEDS
+from tests.helpers import cli_runner
 
 
 @pytest.fixture
@@ -32,13 +32,7 @@ def run(
 
     monkeypatch.setattr(annotator.service, "open_service", factory)
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([*args, "--user", "cli-user"])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+    return cli_runner(capsys, "cli-user")
 
 
 def test_import_twice_leaves_five_articles(run: Callable[..., tuple[int, str, str]]) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from annotator import cli
 from annotator.service import Service
 from tests.conftest import SEEDS
+from tests.helpers import cli_runner
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -31,13 +31,7 @@ def run(
     monkeypatch.setattr(annotator.service, "open_service", factory)
     monkeypatch.setenv("COLUMNS", "200")
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([*args, "--user", "cli-user"])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+    return cli_runner(capsys, "cli-user")
 
 
 @pytest.fixture

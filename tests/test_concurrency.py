@@ -159,6 +159,14 @@ def pair(tmp_path: Path) -> tuple[Service, Service, str, Any]:
     return ann, bob, article_id, sentence
 
 
+def confirmed_after_bob_read_it(pair: tuple[Service, Service, str, Any]) -> None:
+    """Ann tags the sentence unverified, bob reads the claims, then ann confirms it."""
+    ann, bob, article_id, sentence = pair
+    ann.tag(article_id, sentence, Verdict.UNVERIFIED)
+    bob.claims()
+    ann.tag(article_id, sentence, Verdict.CONFIRMED)
+
+
 def test_changed_since_last_check_sees_only_other_instances(
     pair: tuple[Service, Service, str, Any],
 ) -> None:
@@ -236,9 +244,7 @@ def test_resolving_after_yet_another_change_is_a_new_conflict(
     pair: tuple[Service, Service, str, Any],
 ) -> None:
     ann, bob, article_id, sentence = pair
-    ann.tag(article_id, sentence, Verdict.UNVERIFIED)
-    bob.claims()
-    ann.tag(article_id, sentence, Verdict.CONFIRMED)
+    confirmed_after_bob_read_it(pair)
     with pytest.raises(ClaimConflict) as first:
         bob.tag(article_id, sentence, Verdict.DISPUTED)
     ann.set_note(article_id, sentence, "new evidence")
@@ -253,10 +259,8 @@ def test_resolving_after_yet_another_change_is_a_new_conflict(
 def test_the_same_edit_made_again_after_a_conflict_is_deliberate(
     pair: tuple[Service, Service, str, Any],
 ) -> None:
-    ann, bob, article_id, sentence = pair
-    ann.tag(article_id, sentence, Verdict.UNVERIFIED)
-    bob.claims()
-    ann.tag(article_id, sentence, Verdict.CONFIRMED)
+    _ann, bob, article_id, sentence = pair
+    confirmed_after_bob_read_it(pair)
     with pytest.raises(ClaimConflict):
         bob.tag(article_id, sentence, Verdict.DISPUTED)
     stored = bob.tag(article_id, sentence, Verdict.DISPUTED)  # seen theirs, insists
@@ -266,10 +270,8 @@ def test_the_same_edit_made_again_after_a_conflict_is_deliberate(
 def test_agreeing_with_a_change_made_elsewhere_is_no_conflict(
     pair: tuple[Service, Service, str, Any],
 ) -> None:
-    ann, bob, article_id, sentence = pair
-    ann.tag(article_id, sentence, Verdict.UNVERIFIED)
-    bob.claims()
-    ann.tag(article_id, sentence, Verdict.CONFIRMED)
+    _ann, bob, article_id, sentence = pair
+    confirmed_after_bob_read_it(pair)
     stored = bob.tag(article_id, sentence, Verdict.CONFIRMED)
     assert stored.version == 2 and bob.store.audit_count() == 2
 

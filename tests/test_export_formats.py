@@ -36,6 +36,7 @@ from annotator.export import (
 )
 from annotator.model import Article, Claim, Discrepancy, Sentence, Verdict
 from annotator.service import Service, ServiceError
+from tests.helpers import cli_runner
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -814,13 +815,7 @@ def run(
         annotator.service, "open_service", lambda db, user="", model=None: make_service(user=user)
     )
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([*args, "--user", "cli-user"])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    yield invoke
+    yield cli_runner(capsys, "cli-user")
 
 
 @pytest.fixture

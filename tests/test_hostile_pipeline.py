@@ -29,6 +29,7 @@ from annotator.service import Service, ServiceError, fallback_analysis
 from annotator.store import Store
 from tests.conftest import fixed_clock
 from tests.fake_nlp import FakeAnalyzer
+from tests.helpers import cli_runner
 from tests.workers.loops import scaled
 
 MARKUP = [
@@ -99,13 +100,7 @@ def _invoker(
     """`annotator ARGS` in-process over `db`, with the fake NLP and a fixed clock."""
     _open_with_fake_nlp(monkeypatch, db)
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([*args, "--user", "tester"])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+    return cli_runner(capsys, "tester")
 
 
 def _import_corpus(invoke: Callable[..., tuple[int, str, str]], folder: Path) -> None:

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator import cli
 from annotator.export import (
     JSONL_FORMAT,
     ArticleRef,
@@ -27,6 +26,7 @@ from annotator.model import Claim, Verdict
 from annotator.service import Service, claim_id_for
 from annotator.store import StoreError
 from tests.conftest import SEEDS
+from tests.helpers import cli_runner
 from tests.test_export_formats import tag_fixed_set
 
 # --------------------------------------------------------------------------- round trip
@@ -369,13 +369,7 @@ def run(
         lambda db, user="", model=None: make_service(db=tmp_path / "other.db", user=user),
     )
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([*args, "--user", "cli-user"])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    yield invoke
+    yield cli_runner(capsys, "cli-user")
 
 
 def test_cli_import_annotations(

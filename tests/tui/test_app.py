@@ -45,28 +45,29 @@ SIZE = (120, 36)
 Scenario = Callable[[Pilot[int], AnnotatorApp], Coroutine[Any, Any, None]]
 
 
-def comparing(app: App[Any]) -> bool:
-    """Whether the reader's comparison of the outlets (a thread of its own) still runs."""
+def in_threads(app: App[Any]) -> bool:
+    """Whether the reader's analysis or comparison of the outlets (daemon threads of their
+    own, not workers) still runs, or its last message has not landed yet."""
     screen = app.screen_stack[0] if app.screen_stack else None
-    return isinstance(screen, MainScreen) and screen.comparing.comparing
+    return isinstance(screen, MainScreen) and (screen.analysing or screen.comparing.comparing)
 
 
 def busy(app: App[Any]) -> bool:
-    """Whether a worker or the comparison of the outlets still runs."""
-    return bool(app.workers) or comparing(app)
+    """Whether a worker, the analysis or the comparison of the outlets still runs."""
+    return bool(app.workers) or in_threads(app)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let the workers and the comparison finish and their messages land (the app reports
-    their failures): rounds of waiting, until one that found nothing running, before or
-    after the messages it let land (which may start more)."""
+    """Let the workers, the analysis and the comparison finish and their messages land (the
+    app reports their failures): rounds of waiting, until one that found nothing running,
+    before or after the messages it let land (which may start more)."""
     deadline = time.monotonic() + 60
     while True:
         was_busy = busy(pilot.app)
         with contextlib.suppress(WorkerFailed):
             await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        while comparing(pilot.app) and time.monotonic() < deadline:
+        while in_threads(pilot.app) and time.monotonic() < deadline:
             await pilot.pause(0.02)
         if not (was_busy or busy(pilot.app)) or time.monotonic() > deadline:
             return

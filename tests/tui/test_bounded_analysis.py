@@ -1,11 +1,13 @@
-"""Pilot test of bounded analysis: a model stuck on one article ends, within the time limit, as
+"""Pilot tests of bounded analysis: a model stuck on one article ends, within the time limit, as
 a visible failure (status line, toast, column header) like any model failure, while the reader
-answers keys throughout, during the hang and after it (the stuck thread is still blocked)."""
+answers keys throughout, during the hang and after it (the stuck thread is still blocked); and
+quitting does not wait for a stuck model."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -59,3 +61,33 @@ class TestAnalysisTimeout:
                 assert current(app).cursor == 2
 
         asyncio.run(main())
+
+
+class TestQuittingWhileTheModelHangs:
+    def test_the_app_quits_at_once_and_the_analysis_stops_once_the_model_returns(
+        self, make_service: Callable[..., Service], release: threading.Event
+    ) -> None:
+        family: list[HangingAnalyzer] = []
+        service = make_service(analyzer=HangingAnalyzer(release, family=family))  # 30 s limit
+        quit_at = 0.0
+
+        async def main() -> None:
+            nonlocal quit_at
+            app = make_app(service, [str(SEEDS)])
+            async with app.run_test(size=SIZE) as pilot:
+                screen = main_screen(app)
+                for _ in range(200):  # until the model is stuck
+                    await pilot.pause(0.01)
+                    if family[0].inside:
+                        break
+                assert screen.analysing and family[0].inside == 1
+                quit_at = time.monotonic()
+                await pilot.press("q")
+
+        asyncio.run(main())
+        assert time.monotonic() - quit_at < 2.0  # the event loop and its threads are gone
+        assert family[0].inside == 1  # the model is still stuck: nothing waited for it
+        (analysis,) = [t for t in threading.enumerate() if t.name == "analyse"]
+        release.set()
+        analysis.join(5)  # the model returns: the analysis stops after that batch
+        assert not analysis.is_alive()

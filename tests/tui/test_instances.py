@@ -14,7 +14,7 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from annotator.model import NlpResult, Verdict
+from annotator.model import Claim, NlpResult, Verdict
 from annotator.service import Service
 from annotator.store import Store
 from annotator.tui.app import AnnotatorApp, make_app
@@ -116,6 +116,16 @@ def conflict_setup(
     return bob, article.id, sentence.index
 
 
+def resolved(bob: Service, dialog: ConflictDialog, verdict: Verdict, *, lost: str) -> Claim:
+    """The claim of `dialog` once settled: stored with `verdict`, its last audit row a
+    "resolve" whose old value is the one that `lost`."""
+    claim = bob.claim(dialog.theirs.id)
+    assert claim is not None and claim.verdict is verdict
+    history = bob.history(claim.id)
+    assert history[-1].action == "resolve" and history[-1].old == lost
+    return claim
+
+
 class TestConflicts:
     @pytest.fixture(autouse=True)
     def no_poll(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,11 +133,14 @@ class TestConflicts:
         (as it should), and then there would be no conflict to test."""
         monkeypatch.setattr("annotator.tui.screens.main.POLL_SECONDS", 3600)
 
-    async def _conflict(self, pilot: Pilot[int], app: AnnotatorApp, bob: Service) -> None:
+    async def _conflict(self, pilot: Pilot[int], app: AnnotatorApp, bob: Service) -> ConflictDialog:
+        """Bob confirms S2, then alice (not yet re-read) tags it unverified: the dialog."""
         article = main_screen(app).panes[0].article
         bob.tag(article.id, bob.sentences(article.id)[1], Verdict.CONFIRMED)
-        await pilot.press("down", "u")  # alice, not yet re-read: unverified
-        assert isinstance(app.screen, ConflictDialog)
+        await pilot.press("down", "u")
+        dialog = app.screen
+        assert isinstance(dialog, ConflictDialog)
+        return dialog
 
     def test_both_versions_are_shown_and_m_keeps_mine(
         self, seeded: Service, make_service: Callable[..., Service]
@@ -135,9 +148,7 @@ class TestConflicts:
         bob, _article_id, _index = conflict_setup(seeded, make_service, note="[b]mine[/b]")
 
         async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
-            await self._conflict(pilot, app, bob)
-            dialog = app.screen
-            assert isinstance(dialog, ConflictDialog)
+            dialog = await self._conflict(pilot, app, bob)
             assert dialog.mine.verdict is Verdict.UNVERIFIED
             assert dialog.theirs.verdict is Verdict.CONFIRMED
             text = screen_text(app)
@@ -147,10 +158,7 @@ class TestConflicts:
                 assert expected in text, expected
             await pilot.press("m")
             assert isinstance(app.screen, MainScreen)
-            claim = bob.claim(dialog.theirs.id)
-            assert claim is not None and claim.verdict is Verdict.UNVERIFIED
-            history = seeded.history(claim.id)
-            assert history[-1].action == "resolve" and history[-1].old == "confirmed"
+            claim = resolved(bob, dialog, Verdict.UNVERIFIED, lost="confirmed")
             column = current(app)
             assert column.stored_claim(1) == claim
             assert "yours kept" in main_screen(app).status.message
@@ -163,14 +171,9 @@ class TestConflicts:
         bob, _article_id, _index = conflict_setup(seeded, make_service)
 
         async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
-            await self._conflict(pilot, app, bob)
-            dialog = app.screen
-            assert isinstance(dialog, ConflictDialog)
+            dialog = await self._conflict(pilot, app, bob)
             await pilot.press("t")
-            claim = bob.claim(dialog.theirs.id)
-            assert claim is not None and claim.verdict is Verdict.CONFIRMED
-            history = seeded.history(claim.id)
-            assert history[-1].action == "resolve" and history[-1].old == "unverified"
+            claim = resolved(bob, dialog, Verdict.CONFIRMED, lost="unverified")
             assert current(app).stored_claim(1) == claim
             assert "theirs kept" in main_screen(app).status.message
 
@@ -182,9 +185,7 @@ class TestConflicts:
         bob, _article_id, _index = conflict_setup(seeded, make_service)
 
         async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
-            await self._conflict(pilot, app, bob)
-            dialog = app.screen
-            assert isinstance(dialog, ConflictDialog)
+            dialog = await self._conflict(pilot, app, bob)
             before = seeded.history(dialog.theirs.id)
             await pilot.press("escape")
             assert isinstance(app.screen, MainScreen)

@@ -316,9 +316,7 @@ class ComparisonView:
         """Give the selected sentence's verdict to its aligned sentences (one undo step)."""
         screen = self.screen
         service = screen.service
-        if not screen.shared.writable():
-            return
-        target = screen.target()
+        target = screen.writable_target()
         if target is None:
             return
         column, sentence = target
