@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import io
 import json
@@ -11,7 +10,11 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    import argparse  # imported when a command line needs it: 25 ms of the reader's start
 
 DEFAULT_DB = "annotations.db"
 _C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
@@ -53,6 +56,8 @@ def _format(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="annotator",
         description="Read several outlets' reports of one story side by side and tag claims.",
@@ -163,16 +168,48 @@ def _compare_parsers(commands: Any) -> None:
     _format(sub)
 
 
+KNOWN_COMMANDS = frozenset(
+    {"open", "import", "report", "articles", "sentences", "claims", "tag", "export"}
+    | {"import-annotations", "backup", "remove"}
+    | set(COMPARE_COMMANDS)
+)
+OPEN_OPTIONS = {"--db": "db", "--user": "user", "--model": "model"}
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parse `argv`; anything that is not a command means `open` (so `annotator seeds/` works)."""
-    parser = build_parser()
-    known = {"open", "import", "report", "articles", "sentences", "claims", "tag", "export"}
-    known.update(("import-annotations", "backup", "remove"))
-    known.update(COMPARE_COMMANDS)
     args = list(argv)
-    if not args or (args[0] not in known and args[0] not in ("-h", "--help")):
+    if not args or (args[0] not in KNOWN_COMMANDS and args[0] not in ("-h", "--help")):
         args = ["open", *args]
-    return parser.parse_args(args)
+    return quick_open(args) or build_parser().parse_args(args)
+
+
+def quick_open(args: Sequence[str]) -> argparse.Namespace | None:
+    """The reader's own command line (`open [--db F] [--user U] [--model M] [PATH…]`)
+    parsed as argparse would, without importing it; None for anything else (help, an
+    unknown option, a path starting with "-"), which argparse then parses or refuses."""
+    if not args or args[0] != "open":
+        return None
+    found: dict[str, Any] = {"db": DEFAULT_DB, "user": None, "model": None}
+    paths: list[str] = []
+    after_paths = False  # an option came after the paths: more paths are argparse's error
+    rest = iter(args[1:])
+    for arg in rest:
+        name, equals, value = arg.partition("=")
+        if name in OPEN_OPTIONS:
+            if not equals:
+                value = next(rest, "")
+                if not value or value.startswith("-"):
+                    return None
+            found[OPEN_OPTIONS[name]] = value
+            after_paths = bool(paths)
+        elif arg.startswith("-") or after_paths:
+            return None
+        else:
+            paths.append(arg)
+    if found["user"] is None:
+        found["user"] = _default_user()
+    return cast("argparse.Namespace", SimpleNamespace(command="open", paths=paths, **found))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -169,3 +169,38 @@ def test_help_lists_the_commands() -> None:
     assert done.returncode == 0
     for command in ("import", "report", "sentences", "tag", "articles", "claims", "export"):
         assert command in done.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["seeds"],
+        ["open"],
+        ["open", "a.txt", "b/"],
+        ["--db", "x.db", "a.txt"],
+        ["--db=x.db", "--user", "ana", "--model", "m", "a", "b"],
+        ["a", "b", "--user=bo", "--db", "y.db"],
+        ["--user", ""],
+    ],
+)
+def test_the_readers_command_line_is_parsed_as_argparse_would(argv: list[str]) -> None:
+    from annotator import cli
+
+    args = ["open", *argv] if not argv or argv[0] != "open" else argv
+    quick = cli.quick_open(args)
+    full = cli.build_parser().parse_args(args)
+    if argv == ["--user", ""]:
+        assert quick is None  # left to argparse
+    else:
+        assert quick is not None and vars(quick) == vars(full)
+    assert vars(cli.parse_args(argv)) == vars(full)
+
+
+@pytest.mark.parametrize(
+    "argv", [["-h"], ["--dbx", "a"], ["--", "-a"], ["--db"], ["--us", "x"], ["a", "--db=x", "b"]]
+)
+def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
+    from annotator import cli
+
+    assert cli.quick_open(["open", *argv]) is None

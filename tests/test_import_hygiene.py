@@ -94,3 +94,23 @@ def test_the_service_names_the_formats_the_exporter_writes() -> None:
     from annotator import cli, export, service
 
     assert service.EXPORT_FORMATS == export.EXPORT_FORMATS == cli.EXPORT_FORMATS
+
+
+def test_the_dialogs_are_imported_when_first_opened() -> None:
+    loaded = _modules_after("import annotator.tui.app")
+    dialogs = {
+        f"annotator.tui.screens.{name}"
+        for name in (
+            "search", "note_editor", "prompt", "export_dialog", "help", "label_picker",
+            "conflict", "discrepancies", "entities", "reader_removal", "confirm", "fields",
+        )
+    }  # fmt: skip
+    assert not dialogs & loaded
+    assert "textual.widgets._text_area" not in loaded
+
+
+def test_the_readers_command_line_needs_no_argparse() -> None:
+    loaded = _modules_after(
+        "from annotator.cli import parse_args\nparse_args(['--db', 'x.db', 'seeds'])"
+    )
+    assert "argparse" not in loaded

@@ -49,15 +49,8 @@ from annotator.service import (
 from annotator.tui.keys import BINDINGS, FOOTER_LABELS, FOOTER_OPTIONAL, HELP_GROUPS
 from annotator.tui.literal import literal
 from annotator.tui.outlets import outlet_label, outlet_parts
-from annotator.tui.screens.export_dialog import ExportDialog, ExportRequest
-from annotator.tui.screens.help import HelpScreen, help_rows
-from annotator.tui.screens.label_picker import LabelPicker
-from annotator.tui.screens.note_editor import NoteEditor
-from annotator.tui.screens.prompt import TextPrompt
 from annotator.tui.screens.reader_claims import SharedClaims
 from annotator.tui.screens.reader_comparison import ComparisonView, plural
-from annotator.tui.screens.reader_removal import ask_to_remove
-from annotator.tui.screens.search import SearchResult, SearchScreen
 from annotator.tui.themes import ENTITY_LABELS
 from annotator.tui.widgets.article_column import FILTERS, ArticleColumn
 from annotator.tui.widgets.article_pane import ArticlePane
@@ -70,6 +63,12 @@ from annotator.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from annotator.compare import Comparison, MergedEntity
+    from annotator.tui.screens.export_dialog import ExportRequest
+    from annotator.tui.screens.prompt import TextPrompt
+    from annotator.tui.screens.search import SearchResult
+
+# The dialogs (search, note editor, export, help…) are imported when first opened: with
+# Textual's TextArea and their widgets they cost tens of milliseconds at start-up.
 
 WidgetType = TypeVar("WidgetType", bound=Widget)
 
@@ -105,6 +104,8 @@ class LoadedArticle:
 
 def evidence_prompt(sentence: Sentence, url: str) -> TextPrompt:
     """The dialog that edits the evidence URL `url` of `sentence`."""
+    from annotator.tui.screens.prompt import TextPrompt
+
     return TextPrompt(
         f"Evidence URL for S{sentence.number}",
         url,
@@ -747,6 +748,8 @@ class MainScreen(Screen[None]):
 
     def action_edit_note(self) -> None:
         """Edit the note of the sentence under the cursor (in `NoteEditor`)."""
+        from annotator.tui.screens.note_editor import NoteEditor
+
         self._edit_text(
             "note",
             lambda sentence, note: NoteEditor(sentence.text, note),
@@ -832,6 +835,8 @@ class MainScreen(Screen[None]):
     # -- finding --
 
     def action_search(self) -> None:
+        from annotator.tui.screens.search import SearchScreen
+
         self.app.push_screen(
             SearchScreen(self.service.search, self.describe, self.last_query), self._searched
         )
@@ -935,11 +940,15 @@ class MainScreen(Screen[None]):
             hidden = len(self.hidden_labels)
             self.status.show(f"{hidden} label{'s' if hidden != 1 else ''} hidden")
 
+        from annotator.tui.screens.label_picker import LabelPicker
+
         self.app.push_screen(LabelPicker(labels, enabled), picked)
 
     # -- export --
 
     def action_export(self) -> None:
+        from annotator.tui.screens.export_dialog import ExportDialog
+
         def chosen(request: ExportRequest | None) -> None:
             if request is not None:
                 self.status.show_progress(f"exporting to {request.path}…")
@@ -965,11 +974,15 @@ class MainScreen(Screen[None]):
     def action_remove_article(self) -> None:
         """Remove the current column's article from the story, after asking; a backup of
         the database is taken first (command palette: "Remove this article…")."""
+        from annotator.tui.screens.reader_removal import ask_to_remove
+
         ask_to_remove(self)
 
     # -- help and quitting --
 
     def action_help(self) -> None:
+        from annotator.tui.screens.help import HelpScreen, help_rows
+
         app: Any = self.app
         self.app.push_screen(HelpScreen(help_rows(app.help_bindings(), HELP_GROUPS)))
 

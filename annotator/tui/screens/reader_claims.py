@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from annotator.model import Claim
 from annotator.service import ClaimConflict, ServiceError, StoreError
 from annotator.tui.outlets import outlet_label
-from annotator.tui.screens.conflict import Choice, ConflictDialog
 from annotator.tui.screens.reader_comparison import plural
 
 if TYPE_CHECKING:
+    from annotator.tui.screens.conflict import Choice
     from annotator.tui.screens.main import MainScreen
 
 
@@ -92,6 +92,8 @@ class SharedClaims:
                 screen.status.show(f"{heading}: theirs kept, yours not saved")
                 return
             self._resolve(conflict.mine if choice == "mine" else theirs, heading, choice)
+
+        from annotator.tui.screens.conflict import ConflictDialog  # when first needed
 
         me = screen.service.user
         screen.app.push_screen(

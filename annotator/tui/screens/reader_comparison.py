@@ -27,8 +27,6 @@ from annotator.tui.comparing import (
     mention_spans,
 )
 from annotator.tui.outlets import outlet_label, outlet_parts
-from annotator.tui.screens.discrepancies import DiscrepanciesScreen
-from annotator.tui.screens.entities import CLEAR, EntitiesScreen
 from annotator.tui.widgets.inspector import ComparisonInfo
 
 if TYPE_CHECKING:
@@ -195,6 +193,8 @@ class ComparisonView:
         if comparison is None:
             return
         self.discrepancies = discrepancy_rows(comparison, self.place)
+        from annotator.tui.screens.discrepancies import DiscrepanciesScreen  # when first opened
+
         dialog = DiscrepanciesScreen(self.discrepancies, self.discrepancy)
         self.screen.app.push_screen(dialog, self._discrepancy_chosen)
 
@@ -248,13 +248,16 @@ class ComparisonView:
         rows = entity_rows(comparison, [pane.article.id for pane in screen.panes])
         outlets = [outlet_parts(pane.article) for pane in screen.panes]
         current = self.entity.key if self.entity is not None else ""
+        from annotator.tui.screens.entities import EntitiesScreen  # when first opened
+
         screen.app.push_screen(EntitiesScreen(rows, outlets, current), self._entity_chosen)
 
     def _entity_chosen(self, key: str | None) -> None:
         if key is None:
             return
         comparison = self.comparison
-        entity = comparison.entity(key) if comparison is not None and key != CLEAR else None
+        # "" is the panel's "clear" row (`entities.CLEAR`)
+        entity = comparison.entity(key) if comparison is not None and key else None
         self.highlight_entity(entity)
 
     def highlight_entity(self, entity: MergedEntity | None, *, quiet: bool = False) -> None:
