@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -292,7 +294,19 @@ class Service:
         files, errors = ingest.collect_sources(paths)
         report = OpenReport(errors=list(errors))
         seen: set[str] = set()
+        known = self.store.source_files()
+        stored = {a.id: a for a in self.store.articles()} if known else {}
+        read: list[tuple[str, int, int, str]] = []  # files read now, to remember
         for path in files:
+            local = _local_file(path)
+            if local is not None:
+                hit = known.get(local[0])
+                if hit is not None and hit[:2] == local[1:] and hit[2] in stored:
+                    article = stored[hit[2]]  # unchanged since it was read: not read again
+                    if article.id not in seen:
+                        seen.add(article.id)
+                        report.articles.append(article)
+                    continue
             try:
                 article = ingest.read_source(path)
             except ingest.IngestError as error:
@@ -308,6 +322,11 @@ class Service:
                 report.errors.append(f"{path}: {error}")
                 continue
             report.articles.append(self.store.article(article.id) or article)
+            if local is not None:
+                read.append((*local, article.id))
+        if read and not self.store.read_only:
+            with contextlib.suppress(StoreError):  # only a shortcut for the next open
+                self.store.remember_sources(read)
         return report
 
     def _add(self, article: Article) -> bool:
@@ -1069,6 +1088,17 @@ class Service:
             reason += f", and its quote is not (or not only once) in the {len(versions)} "
             reason += "other version" + ("s" if len(versions) > 1 else "") + " of it"
         return None, reason
+
+
+def _local_file(source: Path | str) -> tuple[str, int, int] | None:
+    """(real path, size, mtime_ns) of a local file; None for a URL or a file gone."""
+    if ingest.is_url(source):
+        return None
+    try:
+        info = os.stat(source)
+    except OSError:
+        return None
+    return os.path.realpath(source), info.st_size, info.st_mtime_ns
 
 
 def _anchored(claim: Claim, article: Article, span: tuple[int, int]) -> Claim:

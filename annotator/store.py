@@ -297,10 +297,27 @@ def _comparison_cache(db: Database) -> None:
     )
 
 
+def _source_files(db: Database) -> None:
+    # Which article each local file held when it was last read, by its size and mtime: a
+    # file that has not changed since is not read again (`Service.open_paths`).
+    db.executescript(
+        """
+        CREATE TABLE source_files (
+            path TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+        );
+        CREATE INDEX source_files_article ON source_files(article_id);
+        """
+    )
+
+
 MIGRATIONS = (
     ("0001_initial", _initial),
     ("0002_fulltext_search", _fulltext_search),
     ("0003_comparison_cache", _comparison_cache),
+    ("0004_source_files", _source_files),
 )
 """Every migration, in order: (name, function). Never edit one that has shipped: add one."""
 
@@ -858,6 +875,23 @@ class Store:
         return [
             _article_from_row(r) for r in self._rows("SELECT * FROM articles ORDER BY position")
         ]
+
+    def source_files(self) -> dict[str, tuple[int, int, str]]:
+        """Every local file read before: real path -> (size, mtime_ns, article id)."""
+        return {
+            r["path"]: (r["size"], r["mtime_ns"], r["article_id"])
+            for r in self._rows("SELECT * FROM source_files")
+        }
+
+    def remember_sources(self, rows: Sequence[tuple[str, int, int, str]]) -> None:
+        """Record (real path, size, mtime_ns, article id) of files just read, in one write."""
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT INTO source_files(path, size, mtime_ns, article_id) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET size = excluded.size, "
+                "mtime_ns = excluded.mtime_ns, article_id = excluded.article_id",
+                rows,
+            )
 
     def article(self, article_id: str) -> Article | None:
         rows = self._rows("SELECT * FROM articles WHERE id = ?", (article_id,))

@@ -42,6 +42,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tests", action="store_true", help="also time the test suite")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (JSON)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="add to the results file, replacing only the sections run (e.g. --only tests)",
+    )
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(DEFAULT_SECTIONS)
     if args.tests and "tests" not in chosen:
@@ -128,8 +133,7 @@ def table(figures: list[Figure], errors: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _target(figure: Figure) -> dict[str, Any]:
-    data = figure.as_json()
+def _target(data: dict[str, Any]) -> dict[str, Any]:
     keys = ("section", "name", "target", "met", "value", "p95", "ratio")
     return {key: data[key] for key in keys}
 
@@ -138,6 +142,11 @@ def write_results(
     path: Path, args: argparse.Namespace, settings: Settings, figures: list[Figure],
     errors: dict[str, str], began: float,
 ) -> None:  # fmt: skip
+    earlier: dict[str, Any] = {}
+    if args.append and path.exists():
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+    kept = [f for f in earlier.get("figures", []) if f.get("section") not in args.sections]
+    all_figures = kept + [figure.as_json() for figure in figures]
     data = {
         "meta": {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -150,10 +159,15 @@ def write_results(
             "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
             "terminal": list(settings.terminal),
         },
-        "figures": [figure.as_json() for figure in figures],
-        "targets": [_target(f) for f in figures if f.target],
+        "figures": all_figures,
+        "targets": [_target(f) for f in all_figures if f.get("target")],
         "errors": errors,
     }
+    if earlier:  # what each earlier run was, beside this one's
+        data["meta"]["earlier_runs"] = [
+            *earlier["meta"].pop("earlier_runs", []),
+            earlier["meta"],
+        ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

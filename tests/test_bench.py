@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -119,3 +120,20 @@ def test_sections_are_chosen_on_the_command_line() -> None:
     assert parse_args(["--tests"]).sections[-1] == "tests"
     with pytest.raises(SystemExit):
         parse_args(["--only", "nonsense"])
+
+
+def test_append_replaces_only_the_sections_run(tmp_path: Path) -> None:
+    from bench.__main__ import write_results
+
+    out = tmp_path / "results.json"
+    settings = Settings.make(quick=True, workdir=tmp_path)
+    nlp = Figure("nlp", "words/s", "words/s", [2.0], target="ratio ≥ 2", met=True)
+    tests = Figure("tests", "suite", "s", [120.0], target="≤ 300 s", met=True)
+    write_results(out, parse_args(["--only", "nlp"]), settings, [nlp], {}, 0.0)
+    write_results(out, parse_args(["--only", "tests", "--append"]), settings, [tests], {}, 0.0)
+    again = Figure("tests", "suite", "s", [130.0], target="≤ 300 s", met=True)
+    write_results(out, parse_args(["--only", "tests", "--append"]), settings, [again], {}, 0.0)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [(f["section"], f["value"]) for f in data["figures"]] == [("nlp", 2.0), ("tests", 130.0)]
+    assert [t["section"] for t in data["targets"]] == ["nlp", "tests"]
+    assert len(data["meta"]["earlier_runs"]) == 2

@@ -18,7 +18,7 @@ import pytest
 
 from annotator.model import Verdict
 from annotator.service import ClaimConflict, Service
-from annotator.store import SCHEMA_VERSION, Store, wal_reset_bug
+from annotator.store import MIGRATIONS, SCHEMA_VERSION, Store, wal_reset_bug
 from tests.conftest import SEEDS, fixed_clock
 from tests.workers.loops import append_loop, increment_loop, open_loop, scaled
 
@@ -115,7 +115,7 @@ def test_four_instances_create_and_migrate_a_fresh_file_at_once(
     assert results == [{"schema": SCHEMA_VERSION, "error": ""}] * WORKERS
     conn = sqlite3.connect(db)
     names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
-    assert names == ["0001_initial", "0002_fulltext_search", "0003_comparison_cache"]  # once
+    assert names == [name for name, _ in MIGRATIONS]  # each once, in order
     conn.close()
     _check(db)
 
@@ -136,7 +136,7 @@ def test_four_instances_upgrade_an_old_file_at_once(tmp_path: Path) -> None:
     assert results == [{"schema": SCHEMA_VERSION, "error": ""}] * WORKERS
     conn = sqlite3.connect(db)
     names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]
-    assert sorted(names) == ["0001_initial", "0002_fulltext_search", "0003_comparison_cache"]
+    assert sorted(names) == [name for name, _ in MIGRATIONS]
     conn.close()
     snapshots = list(tmp_path.glob("old.db.v1-*.bak"))
     assert len(snapshots) == 1  # the migrating instance's; the others dropped theirs

@@ -54,15 +54,16 @@ def test_pragmas_and_schema(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == journal_mode_for().lower()
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for name in ("articles", "sentences", "entities", "claims", "audit", "nlp_cache", "meta",
-                 "comparison_cache"):  # fmt: skip
+                 "comparison_cache", "source_files"):  # fmt: skip
         assert name in tables
     assert [m.name for m in migrations.applied(store.db)] == [
         "0001_initial",
         "0002_fulltext_search",
         "0003_comparison_cache",
+        "0004_source_files",
     ]
 
 
@@ -216,7 +217,7 @@ def test_a_schema_2_database_gains_the_comparison_cache_after_a_snapshot(
     store.conn.execute("PRAGMA user_version = 2")
     store.close()
     migrated = Store(path)
-    assert migrated.schema_version() == SCHEMA_VERSION == 3
+    assert migrated.schema_version() == SCHEMA_VERSION == 4
     assert [m.name for m in migrations.applied(migrated.db)][-1] == "0003_comparison_cache"
     assert migrated.cached_comparison("sig", 1) is None
     migrated.cache_comparison("sig", 1, "{}", at="t")
@@ -268,3 +269,25 @@ def test_two_connections_see_each_others_writes(tmp_path: Path) -> None:
 def test_wal_reset_bug_versions(version: str, affected: bool) -> None:
     assert wal_reset_bug(version) is affected
     assert journal_mode_for(version) == ("DELETE" if affected else "WAL")
+
+
+def test_a_schema_3_database_gains_the_source_files_after_a_snapshot(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    store = Store(path)
+    store.add_article(_article(), _analysis(), at="2024-01-01T00:00:00Z")
+    # Pretend the database predates the fourth migration (as annotator 0003 left it).
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0004_source_files'")
+    store.conn.execute("DROP TABLE source_files")
+    store.conn.execute("PRAGMA user_version = 3")
+    store.close()
+    migrated = Store(path)
+    assert migrated.schema_version() == SCHEMA_VERSION == 4
+    assert migrated.source_files() == {}
+    article_id = migrated.articles()[0].id
+    migrated.remember_sources([("/x/a.txt", 10, 20, article_id)])
+    assert migrated.source_files() == {"/x/a.txt": (10, 20, article_id)}
+    (backup,) = tmp_path.glob("v3.db.v3-*.bak")
+    snapshot = sqlite3.connect(backup)
+    assert snapshot.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert "source_files" not in {r[0] for r in snapshot.execute("SELECT name FROM sqlite_master")}
+    snapshot.close()

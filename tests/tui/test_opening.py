@@ -46,12 +46,29 @@ def _columns_at_start(service: Service) -> tuple[int, int]:
     return asyncio.run(main())
 
 
-def test_the_seeds_are_on_the_first_frame(seeded: Service) -> None:
+def _workers_started(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each start of the open worker (`MainScreen._open`)."""
+    started: list[str] = []
+    real = main_module.MainScreen._open
+
+    def recorded(screen: main_module.MainScreen) -> None:
+        started.append("open")
+        real(screen)
+
+    monkeypatch.setattr(main_module.MainScreen, "_open", recorded)
+    return started
+
+
+def test_the_seeds_are_on_the_first_frame(seeded: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    started = _workers_started(monkeypatch)
     assert _columns_at_start(seeded) == (5, 5)
+    assert started == []
 
 
 def test_over_the_limit_the_worker_opens_them(
     seeded: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(main_module, "OPEN_AT_ONCE_BYTES", 10)
-    assert _columns_at_start(seeded) == (0, 5)
+    started = _workers_started(monkeypatch)
+    assert _columns_at_start(seeded)[1] == 5
+    assert started == ["open"]
