@@ -88,9 +88,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import hashlib
-import os
 import re
-import stat
 import sys
 import threading
 import warnings
@@ -101,11 +99,35 @@ from typing import Any
 
 from annotator.calendar_words import MONTH_ALTERNATIVES, MONTHS, WEEKDAYS
 from annotator.model import Article
+from annotator.sources import (  # re-exported: where files are found, and the error
+    ARTICLE_SUFFIXES as ARTICLE_SUFFIXES,
+)
+from annotator.sources import (
+    HTML_SUFFIXES as HTML_SUFFIXES,
+)
+from annotator.sources import (
+    SUPPORTED_SUFFIXES as SUPPORTED_SUFFIXES,
+)
+from annotator.sources import (
+    IngestError as IngestError,
+)
+from annotator.sources import (
+    collect_paths as collect_paths,
+)
+from annotator.sources import (
+    collect_sources as collect_sources,
+)
+from annotator.sources import (
+    display_path as display_path,
+)
+from annotator.sources import (
+    is_url as is_url,
+)
+from annotator.sources import (
+    os_reason as os_reason,
+)
 
 MAX_CHARS = 1_000_000
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
-HTML_SUFFIXES = (".html", ".htm")
-ARTICLE_SUFFIXES = SUPPORTED_SUFFIXES + HTML_SUFFIXES  # what a folder contributes
 MAX_HTML_BYTES = 10_000_000  # a saved or fetched page larger than this is refused
 MIN_HTML_WORDS = 25  # a page with fewer words of main text has no article in it
 EXTRACT_TIMEOUT = 20.0  # seconds trafilatura may spend on one page (it has no timeout of its own)
@@ -118,96 +140,6 @@ HEADER_LINES = 6  # metadata lines are looked for among the first and ...
 FOOTER_LINES = 3  # ... the last non-blank lines
 DUPLICATE_MIN_WORDS = 4  # shorter repeated lines ("Q:", a subhead) are kept
 TAIL_MIN_BODY_WORDS = 8  # a tail heading cuts the rest only after a real body line
-
-_PATH_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-class IngestError(Exception):
-    """A file or text that cannot be ingested; ``str(error)`` is one line: ``path: reason``."""
-
-    def __init__(self, path: str | Path, reason: str) -> None:
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{_display_path(path)}: {reason}")
-
-
-# --------------------------------------------------------------------------- paths
-
-
-def collect_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
-    """Expand folders into their article files and check every path; never raises.
-
-    A folder contributes its regular files with a supported suffix (`ARTICLE_SUFFIXES`,
-    any case), sorted by name, not recursing, skipping hidden files. A file named
-    explicitly is kept whatever its suffix. A file reached twice is listed once.
-    Returns ``(files, errors)``; each error is one line naming the path.
-    """
-    files: list[Path] = []
-    errors: list[str] = []
-    seen: set[str] = set()
-
-    def add(path: Path) -> None:
-        key = os.path.realpath(path)
-        if key not in seen:
-            seen.add(key)
-            files.append(path)
-
-    for given in paths:
-        path, shown = Path(given), _display_path(given)
-        if not str(given).strip():
-            errors.append(f"{shown!r}: empty path")
-            continue
-        try:
-            mode = path.stat().st_mode
-        except FileNotFoundError:
-            errors.append(f"{shown}: no such file or folder")
-            continue
-        except OSError as error:
-            errors.append(f"{shown}: cannot open ({_os_reason(error)})")
-            continue
-        if stat.S_ISDIR(mode):
-            found, error_text = _folder_files(path, shown)
-            if error_text:
-                errors.append(error_text)
-            for file in found:
-                add(file)
-        elif not stat.S_ISREG(mode):
-            errors.append(f"{shown}: not a regular file")
-        elif not os.access(path, os.R_OK):
-            errors.append(f"{shown}: cannot read (permission denied)")
-        else:
-            add(path)
-    return files, errors
-
-
-def _folder_files(folder: Path, shown: str) -> tuple[list[Path], str]:
-    """The visible regular files of `folder` with a supported suffix, by name; or an error."""
-    try:
-        with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
-    except OSError as error:
-        return [], f"{shown}: cannot list folder ({_os_reason(error)})"
-    found = [
-        folder / entry.name
-        for entry in entries
-        if not entry.name.startswith(".")
-        and Path(entry.name).suffix.lower() in ARTICLE_SUFFIXES
-        and entry.is_file()
-    ]
-    if not found:
-        suffixes = ", ".join(SUPPORTED_SUFFIXES)
-        return [], f"{shown}: no article files ({suffixes}) in folder"
-    return found, ""
-
-
-def _os_reason(error: OSError) -> str:
-    return (error.strerror or type(error).__name__).lower()
-
-
-def _display_path(path: str | Path) -> str:
-    """`path` on one line, with control characters (newline, ESC, …) shown as escapes."""
-    text = str(path).encode("utf-8", "backslashreplace").decode("utf-8")  # undecodable names
-    return _PATH_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 # --------------------------------------------------------------------------- reading
@@ -241,7 +173,7 @@ def _read_bytes(path: Path) -> bytes:
     except FileNotFoundError:
         raise IngestError(path, "no such file") from None
     except OSError as error:
-        raise IngestError(path, f"cannot read ({_os_reason(error)})") from None
+        raise IngestError(path, f"cannot read ({os_reason(error)})") from None
 
 
 def _refuse_non_text(data: bytes, path: str | Path, utf16: str) -> None:
@@ -788,42 +720,11 @@ def parse_article(
 
 # --------------------------------------------------------------------------- HTML and URLs
 
-_URL_START_RE = re.compile(r"https?://", re.IGNORECASE)
 _META_CHARSET_RE = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
 )
 _SAVED_FROM_RE = re.compile(r"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)
 _SNIFF_BYTES = 4096
-
-
-def is_url(source: str | Path) -> bool:
-    """Whether `source` is an http(s) URL to fetch rather than a path to read."""
-    return isinstance(source, str) and _URL_START_RE.match(source.strip()) is not None
-
-
-def collect_sources(sources: Sequence[str | Path]) -> tuple[list[Path | str], list[str]]:
-    """`collect_paths` that keeps http(s) URLs as they are, each in its place; never raises.
-
-    A URL or a file given twice is listed once. Returns ``(sources, errors)``.
-    """
-    found: list[Path | str] = []
-    errors: list[str] = []
-    seen: set[str] = set()
-    for source in sources:
-        if is_url(source):
-            url = str(source).strip()
-            if url not in seen:
-                seen.add(url)
-                found.append(url)
-            continue
-        files, problems = collect_paths([source])
-        errors.extend(problems)
-        for file in files:
-            key = os.path.realpath(file)
-            if key not in seen:
-                seen.add(key)
-                found.append(file)
-    return found, errors
 
 
 def read_source(source: Path | str) -> Article:
@@ -846,7 +747,7 @@ def read_html_article(path: str | Path) -> Article:
     except FileNotFoundError:
         raise IngestError(path, "no such file") from None
     except OSError as error:
-        raise IngestError(path, f"cannot read ({_os_reason(error)})") from None
+        raise IngestError(path, f"cannot read ({os_reason(error)})") from None
     html, replaced = decode_html(data, path)
     return parse_html(html, source_path=str(path), decoded_with_replacement=replaced)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from annotator import ingest
+from annotator import sources
 from annotator.model import Annotation, Article, Claim, NlpResult, Sentence, Verdict
 from annotator.nlp import (
     AnalysisTimeout,
@@ -291,7 +291,7 @@ class Service:
 
         Known articles are reused; each source that fails gives one line in `errors`.
         """
-        files, errors = ingest.collect_sources(paths)
+        files, errors = sources.collect_sources(paths)
         report = OpenReport(errors=list(errors))
         seen: set[str] = set()
         known = self.store.source_files()
@@ -307,9 +307,11 @@ class Service:
                         seen.add(article.id)
                         report.articles.append(article)
                     continue
+            from annotator import ingest  # only when a file must be read (its patterns cost)
+
             try:
                 article = ingest.read_source(path)
-            except ingest.IngestError as error:
+            except sources.IngestError as error:
                 report.errors.append(str(error))
                 continue
             if article.id in seen:
@@ -1092,7 +1094,7 @@ class Service:
 
 def _local_file(source: Path | str) -> tuple[str, int, int] | None:
     """(real path, size, mtime_ns) of a local file; None for a URL or a file gone."""
-    if ingest.is_url(source):
+    if sources.is_url(source):
         return None
     try:
         info = os.stat(source)

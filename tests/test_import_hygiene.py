@@ -88,6 +88,7 @@ def test_opening_the_reader_imports_no_exporter_nor_package_metadata() -> None:
     )
     assert "annotator.tui.screens.main" in loaded
     assert not {"annotator.export", "tomllib", "importlib.metadata", "spacy"} & loaded
+    assert "annotator.ingest" not in loaded  # its patterns are compiled when a file is read
 
 
 def test_the_service_names_the_formats_the_exporter_writes() -> None:
