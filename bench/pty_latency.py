@@ -102,6 +102,7 @@ class PtyApp:
         self.started = 0.0
         self.last_byte = 0.0
         self.raw_bytes = 0
+        self.answered_sync = False  # the app asked whether output can be synchronized
         self._pending = b""
         self._frame: Frame | None = None  # the frame being written
         self._cond = threading.Condition()
@@ -192,6 +193,7 @@ class PtyApp:
         if SYNC_QUERY in self._pending[-16:] + data:
             with contextlib.suppress(OSError):
                 os.write(self._master, SYNC_REPLY)
+                self.answered_sync = True
         with self._cond:
             self.last_byte = now
             self.raw_bytes += len(data)

@@ -454,6 +454,27 @@ class TestSearch:
 
         run(make_app(seeded), scenario)
 
+    def test_the_search_screen_is_kept_and_finds_what_changed_since(
+        self, seeded: Service
+    ) -> None:
+        async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
+            await pilot.press("slash", *"Peskov", "enter")
+            first = main_screen(app)._search_screen
+            await pilot.press("n", *"zebracrossing", "ctrl+s")  # a note, saved meanwhile
+            await pilot.pause()
+            await pilot.press("slash")
+            assert app.screen is first  # the same screen, shown again
+            search_input = app.screen.query_one("#search-input", Input)
+            assert search_input.value == "Peskov"  # the last query, to refine or replace
+            search_input.value = ""
+            await pilot.press(*"zebra")
+            await pilot.pause()
+            assert [hit.kind for hit in first.hits] == ["note"]  # what changed since is found
+            await pilot.press("escape")
+            assert isinstance(app.screen, MainScreen)
+
+        run(make_app(seeded), scenario)
+
     def test_a_note_hit_jumps_to_its_sentence(self, seeded: Service) -> None:
         article = seeded.articles()[3]
         sentence = seeded.sentences(article.id)[5]

@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from annotator.compare import Comparison, MergedEntity
     from annotator.tui.screens.export_dialog import ExportRequest
     from annotator.tui.screens.prompt import TextPrompt
-    from annotator.tui.screens.search import SearchResult
+    from annotator.tui.screens.search import SearchResult, SearchScreen
 
 # The dialogs (search, note editor, export, help…) are imported when first opened: with
 # Textual's TextArea and their widgets they cost tens of milliseconds at start-up.
@@ -190,6 +190,7 @@ class MainScreen(Screen[None]):
         self.search_result: SearchResult | None = None
         self.match = 0
         self.last_query = ""
+        self._search_screen: SearchScreen | None = None
         self._warned_no_model = False
         self._widgets: dict[str, Widget] = {}
         self._pane_index: dict[str, int] = {}  # article id -> its pane's index
@@ -837,9 +838,16 @@ class MainScreen(Screen[None]):
     def action_search(self) -> None:
         from annotator.tui.screens.search import SearchScreen
 
-        self.app.push_screen(
-            SearchScreen(self.service.search, self.describe, self.last_query), self._searched
-        )
+        # One search screen, kept: showing it again composes nothing, and closing it does
+        # not remove it (Textual lays the whole reader out again after removing a screen).
+        screen = self._search_screen
+        if screen is None:
+            screen = SearchScreen(self.service.search, self.describe, self.last_query)
+            self._search_screen = screen
+            self.app.install_screen(screen, name=f"search-{id(self)}")
+        else:
+            screen.reopen(self.last_query)
+        self.app.push_screen(screen, self._searched)
 
     async def _searched(self, result: SearchResult | None) -> None:
         if result is None:

@@ -78,6 +78,7 @@ class SearchScreen(ModalScreen[SearchResult | None]):
     DEFAULT_CSS = """
     SearchScreen {
         align: center top;
+        background: $background;
     }
     SearchScreen > #search {
         width: 90%;
@@ -147,6 +148,21 @@ class SearchScreen(ModalScreen[SearchResult | None]):
         search_input = self.query_one("#search-input", Input)
         search_input.focus()
         self._run(search_input.value)
+
+    def reopen(self, query: str) -> None:
+        """Get ready to be shown again (the reader keeps one search screen): `query` in the
+        input, and the hits searched afresh once shown (notes and columns may have changed)."""
+        self._initial = query
+        self._labels.clear()
+        self._searched = None
+        if self.is_mounted:
+            search_input = self.query_one("#search-input", Input)
+            search_input.value = literal(query, single_line=True)
+            search_input.focus()
+
+    def on_screen_resume(self) -> None:
+        if self._searched is None:  # shown again after `reopen`
+            self._run(self.query_one("#search-input", Input).value)
 
     def _label(self, article_id: str) -> str:
         if article_id not in self._labels:
