@@ -162,7 +162,9 @@ class SearchScreen(ModalScreen[SearchResult | None]):
 
     def on_screen_resume(self) -> None:
         if self._searched is None:  # shown again after `reopen`
-            self._run(self.query_one("#search-input", Input).value)
+            search_input = self.query_one("#search-input", Input)
+            search_input.select_all()  # as a new one does: typing replaces the last query
+            self._run(search_input.value)
 
     def _label(self, article_id: str) -> str:
         if article_id not in self._labels:
