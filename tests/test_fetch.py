@@ -7,6 +7,7 @@ redirects. The HTTPS tests need the `openssl` command to make a self-signed cert
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import ssl
@@ -42,7 +43,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        # A client that gives up early (a refused page, a timeout) closes the connection.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)
 
     def _stream(self, total: int, *, declare: bool) -> None:
         self.send_response(200)
