@@ -806,25 +806,19 @@ class Service:
         corpus signature), so another process (the next `annotator discrepancies`, the
         next start of the reader) rebuilds it from there without scikit-learn.
         """
-        from annotator.compare import compare_articles
-
-        signature = self.corpus_signature()
-        with self._comparison_lock:
-            if self._comparison is not None and self._comparison[0] == signature:
-                return self._comparison[1]
-            articles = self.store.articles()
-            sentences = {a.id: self.store.sentences(a.id) for a in articles}
-            comparison = self._load_comparison(signature, articles, sentences)
-            if comparison is None:
-                comparison = compare_articles([(a, sentences[a.id]) for a in articles])
-                self._save_comparison(signature, comparison)
-            self._comparison = (signature, comparison)
-            return comparison
+        comparison = self._current_comparison(compute=True)
+        assert comparison is not None
+        return comparison
 
     def stored_comparison(self) -> Comparison | None:
         """The comparison if it is in memory or in the database's cache and still current,
         else None. Never computes it (never imports scikit-learn): for `annotator report`,
         which shows the discrepancies only when they are known."""
+        return self._current_comparison(compute=False)
+
+    def _current_comparison(self, *, compute: bool) -> Comparison | None:
+        """The comparison of the current corpus: in memory, else from the database's cache,
+        else (with `compute`) computed and cached; None when it is not known."""
         signature = self.corpus_signature()
         with self._comparison_lock:
             if self._comparison is not None and self._comparison[0] == signature:
@@ -832,6 +826,11 @@ class Service:
             articles = self.store.articles()
             sentences = {a.id: self.store.sentences(a.id) for a in articles}
             comparison = self._load_comparison(signature, articles, sentences)
+            if comparison is None and compute:
+                from annotator.compare import compare_articles
+
+                comparison = compare_articles([(a, sentences[a.id]) for a in articles])
+                self._save_comparison(signature, comparison)
             if comparison is not None:
                 self._comparison = (signature, comparison)
             return comparison

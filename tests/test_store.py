@@ -205,17 +205,22 @@ def test_migration_takes_a_snapshot_first(tmp_path: Path) -> None:
     assert snapshot.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+def older_database(path: Path, migration: str, table: str, version: int) -> Path:
+    """A database with one article that looks as it did before `migration` (which made
+    `table`): schema `version`, the migration not recorded, the table gone."""
+    store = Store(path)
+    store.add_article(_article(), _analysis(), at="2024-01-01T00:00:00Z")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", (migration,))
+    store.conn.execute(f"DROP TABLE {table}")
+    store.conn.execute(f"PRAGMA user_version = {version}")
+    store.close()
+    return path
+
+
 def test_a_schema_2_database_gains_the_comparison_cache_after_a_snapshot(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "v2.db"
-    store = Store(path)
-    store.add_article(_article(), _analysis(), at="2024-01-01T00:00:00Z")
-    # Pretend the database predates the third migration (as annotator 0002 left it).
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0003_comparison_cache'")
-    store.conn.execute("DROP TABLE comparison_cache")
-    store.conn.execute("PRAGMA user_version = 2")
-    store.close()
+    path = older_database(tmp_path / "v2.db", "0003_comparison_cache", "comparison_cache", 2)
     migrated = Store(path)
     assert migrated.schema_version() == SCHEMA_VERSION == 4
     assert [m.name for m in migrations.applied(migrated.db)][-1] == "0003_comparison_cache"
@@ -272,14 +277,7 @@ def test_wal_reset_bug_versions(version: str, affected: bool) -> None:
 
 
 def test_a_schema_3_database_gains_the_source_files_after_a_snapshot(tmp_path: Path) -> None:
-    path = tmp_path / "v3.db"
-    store = Store(path)
-    store.add_article(_article(), _analysis(), at="2024-01-01T00:00:00Z")
-    # Pretend the database predates the fourth migration (as annotator 0003 left it).
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0004_source_files'")
-    store.conn.execute("DROP TABLE source_files")
-    store.conn.execute("PRAGMA user_version = 3")
-    store.close()
+    path = older_database(tmp_path / "v3.db", "0004_source_files", "source_files", 3)
     migrated = Store(path)
     assert migrated.schema_version() == SCHEMA_VERSION == 4
     assert migrated.source_files() == {}
