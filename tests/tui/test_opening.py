@@ -26,6 +26,9 @@ def test_local_and_small_counts_files_in_folders_up_to_the_limit(tmp_path: Path)
     assert local_and_small([str(folder), str(single)], 1300)
     assert not local_and_small([str(folder), str(single)], 1299)
     assert not local_and_small([str(folder)], 1000)
+    (folder / "older").mkdir()  # not opened (folders are not read recursively): not counted
+    (folder / "older" / "big.txt").write_bytes(b"w" * 10_000)
+    assert local_and_small([str(folder), str(single)], 1300)
 
 
 def test_urls_and_missing_paths_go_to_the_worker(tmp_path: Path) -> None:

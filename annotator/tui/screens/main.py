@@ -46,6 +46,7 @@ from annotator.service import (
     StoreError,
     evidence_url_problem,
 )
+from annotator.sources import is_url
 from annotator.tui.keys import BINDINGS, FOOTER_LABELS, FOOTER_OPTIONAL, HELP_GROUPS
 from annotator.tui.literal import literal
 from annotator.tui.outlets import outlet_label, outlet_parts
@@ -1000,18 +1001,20 @@ class MainScreen(Screen[None]):
 
 def local_and_small(paths: Sequence[str], limit: int) -> bool:
     """Whether `paths` are all local files and folders holding at most `limit` bytes of
-    files in all (a folder's files counted until the limit is passed)."""
+    files in all (a folder's own files, as opening reads them, counted until the limit
+    is passed)."""
     total = 0
     for path in paths:
-        if "://" in path:
+        if is_url(path):
             return False
         try:
             if os.path.isdir(path):
-                for root, _dirs, files in os.walk(path):
-                    for name in files:
-                        total += os.stat(os.path.join(root, name)).st_size
-                        if total > limit:
-                            return False
+                with os.scandir(path) as entries:
+                    for entry in entries:
+                        if entry.is_file():
+                            total += entry.stat().st_size
+                            if total > limit:
+                                return False
             else:
                 total += os.stat(path).st_size
         except OSError:
