@@ -729,23 +729,26 @@ class Service:
         self._remember(current, stored)
         return stored
 
-    def undo(self) -> Claim | None:
-        """Put back the fields the last edit changed (recorded as a new `undo` event)."""
-        if not self._undo:
-            return None
-        stored, more = self._replay(self._undo, self._redo, "undo")
-        if more:
-            return self.undo() or stored  # the rest of the group: one step for the user
-        return stored
+    def undo(self) -> tuple[Claim, ...]:
+        """Put back the fields the last step changed (each recorded as a new `undo` event).
 
-    def redo(self) -> Claim | None:
-        """Re-apply the last undone edit (recorded as a new `redo` event)."""
-        if not self._redo:
-            return None
-        stored, more = self._replay(self._redo, self._undo, "redo")
-        if more:
-            self.redo()  # the rest of the group
-        return stored
+        A step is one edit, or every edit of a group (`tag_aligned`). Returns the claims
+        as stored, the one the user acted on first; empty when there is nothing to undo.
+        """
+        return tuple(reversed(self._step(self._undo, self._redo, "undo")))
+
+    def redo(self) -> tuple[Claim, ...]:
+        """Re-apply the last undone step (recorded as new `redo` events); as `undo`."""
+        return tuple(self._step(self._redo, self._undo, "redo"))
+
+    def _step(self, edits: list[_Edit], opposite: list[_Edit], action: str) -> list[Claim]:
+        """Replay the last of `edits` and the rest of its group, in the order replayed."""
+        replayed: list[Claim] = []
+        more = bool(edits)
+        while more:
+            stored, more = self._replay(edits, opposite, action)
+            replayed.append(stored)
+        return replayed
 
     def _replay(self, edits: list[_Edit], opposite: list[_Edit], action: str) -> tuple[Claim, bool]:
         """Restore the last of `edits` (as event `action`) and push its reverse on `opposite`:

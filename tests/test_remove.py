@@ -134,9 +134,9 @@ def test_the_service_forgets_the_removed_articles_edits(story: tuple[Service, st
     service, article_id = story
     assert service.can_undo
     service.remove_articles([article_id])
-    undone = service.undo()  # the last edit left is the tag of the other article
-    assert undone is not None and undone.article_id != article_id
-    assert service.undo() is None
+    (undone,) = service.undo()  # the last edit left is the tag of the other article
+    assert undone.article_id != article_id
+    assert service.undo() == ()
 
 
 def test_a_removed_article_can_be_imported_again_and_tagged(story: tuple[Service, str]) -> None:

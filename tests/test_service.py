@@ -132,13 +132,13 @@ def test_undo_and_redo_are_new_audit_events(seeded: Service) -> None:
     sentence = seeded.sentence(article.id, 3)
     seeded.tag(article.id, sentence, Verdict.CONFIRMED)
     seeded.tag(article.id, sentence, Verdict.DISPUTED)
-    undone = seeded.undo()
-    assert undone is not None and undone.verdict is Verdict.CONFIRMED
-    redone = seeded.redo()
-    assert redone is not None and redone.verdict is Verdict.DISPUTED
-    assert seeded.undo() is not None and seeded.undo() is not None
+    (undone,) = seeded.undo()
+    assert undone.verdict is Verdict.CONFIRMED
+    (redone,) = seeded.redo()
+    assert redone.verdict is Verdict.DISPUTED
+    assert len(seeded.undo()) == 1 and len(seeded.undo()) == 1
     assert seeded.claims() == []
-    assert seeded.undo() is None
+    assert seeded.undo() == ()
     actions = [h.action for h in seeded.history(undone.id)]
     assert actions == ["tag", "tag", "undo", "redo", "undo", "undo"]
 
@@ -149,7 +149,7 @@ def test_a_new_edit_clears_redo(seeded: Service) -> None:
     seeded.tag(article.id, one, Verdict.CONFIRMED)
     seeded.undo()
     seeded.tag(article.id, two, Verdict.DISPUTED)
-    assert seeded.redo() is None
+    assert seeded.redo() == ()
 
 
 def test_evidence_url_is_validated(seeded: Service) -> None:

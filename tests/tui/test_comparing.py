@@ -309,7 +309,8 @@ class TestApplyAligned:
             assert screen.status.message == "S2 undone with 1 other sentence"
             assert {c.verdict for c in compared.claims()} == {Verdict.CONFIRMED}
             assert len(compared.claims()) == 1  # the one tagged with c
-            assert screen.panes[0].header.counts_text == "✔ 0 ✖ 0 ? 0"
+            # every claim of the step is shown put back, in both columns
+            assert [p.header.counts_text for p in screen.panes[:2]] == ["✔ 0 ✖ 0 ? 0"] * 2
             assert screen.panes[0].column.stored_claim(1) is not None  # shown cleared
             assert screen.panes[0].column.stored_claim(1).verdict is None  # type: ignore[union-attr]
             await pilot.press("Z")

@@ -802,11 +802,11 @@ class MainScreen(Screen[None]):
     async def action_redo(self) -> None:
         await self._undo_redo(self.service.redo, "redo", "redone")
 
-    async def _undo_redo(self, step: Callable[[], Claim | None], name: str, done: str) -> None:
+    async def _undo_redo(self, step: Callable[[], tuple[Claim, ...]], name: str, done: str) -> None:
         if not self.shared.writable():
             return
         try:
-            claim = step()
+            claims = step()
         except ClaimConflict as conflict:
             self.shared.reload_claims()
             self.shared.show_conflict(conflict)
@@ -816,22 +816,25 @@ class MainScreen(Screen[None]):
             self.status.show(message, "error")
             self.report_unsaved(error)
             return
-        if claim is None:
+        if not claims:
             self.status.show(f"nothing to {name}")
             self._notify(f"nothing to {name}")
             return
-        found = self.pane_for(claim.article_id)
+        for claim in reversed(claims):  # a step of several claims (`a`) puts them all back
+            if (other := self.pane_for(claim.article_id)) is not None:
+                other[1].column.set_claim(claim)
+                other[1].refresh_counts()
+        found = self.pane_for(claims[0].article_id)  # the claim the user acted on
         if found is None:
             self.status.show(f"{done} (in an article that is not open)")
             return
         index, pane = found
-        sentence_index = pane.column.set_claim(claim)
-        pane.refresh_counts()
-        more = self.shared.reload_claims()  # a step of several claims (`a`) puts them all back
+        sentence_index = pane.column.sentence_index_at(claims[0].start)
         if sentence_index is not None:
             if index != self.current:
                 await self.focus_column(index)
             pane.column.select(sentence_index)
+            more = len(claims) - 1
             also = f" with {plural(more, 'other sentence')}" if more else ""
             self.status.show(f"S{sentence_index + 1} {done}{also}")
         self.update_inspector()
