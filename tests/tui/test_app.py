@@ -786,20 +786,26 @@ class TestHostileText:
         run(make_app(service, [str(path)]), scenario)
 
 
+def long_article(service: Service) -> Article:
+    """An analysed article of 50,000 words: 5,000 sentences in 500 paragraphs."""
+    words = ["Aleppo", "fighters", "200", "said", "Friday", "that", "the", "town", "fell"]
+    words.append("again")
+    rotated = [" ".join(words[i % 5 :] + words[: i % 5]) for i in range(5000)]
+    sentences = [f"{line[0].upper()}{line[1:]}." for line in rotated]
+    paragraphs = [" ".join(sentences[i : i + 10]) for i in range(0, 5000, 10)]
+    text = "\n\n".join(paragraphs)
+    assert len(text.split()) == 50_000
+    article = add_article(service, text, title="Long")
+    service.analyse_pending()
+    return article
+
+
 class TestLongArticle:
     def test_50000_words_scroll_to_the_end_and_back_fast(
         self, make_service: Callable[..., Service]
     ) -> None:
         service = make_service()
-        words = ["Aleppo", "fighters", "200", "said", "Friday", "that", "the", "town", "fell"]
-        words.append("again")
-        rotated = [" ".join(words[i % 5 :] + words[: i % 5]) for i in range(5000)]
-        sentences = [f"{line[0].upper()}{line[1:]}." for line in rotated]
-        paragraphs = [" ".join(sentences[i : i + 10]) for i in range(0, 5000, 10)]
-        text = "\n\n".join(paragraphs)
-        assert len(text.split()) == 50_000
-        article = add_article(service, text, title="Long")
-        service.analyse_pending()
+        article = long_article(service)
 
         async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
             column = current(app)
@@ -819,3 +825,38 @@ class TestLongArticle:
 
         run(make_app(service), scenario)
         assert [c.verdict for c in service.claims()] == [Verdict.DISPUTED]
+
+    def test_only_what_is_shown_is_laid_out_until_more_is_needed(
+        self, make_service: Callable[..., Service]
+    ) -> None:
+        service = make_service()
+        long_article(service)
+
+        async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
+            column = current(app)
+            height = column.scrollable_content_region.height
+            total = len(column.sentences)
+            # The first paint wrapped a few screens of sentences, not all 5,000 ...
+            assert 0 < len(column._wraps) < 3 * height
+            # ... and the scroll range is an estimate of the whole article.
+            estimated = column.virtual_size.height
+            assert estimated > total
+            # Scrolling (as the mouse wheel does) far down lays out what comes into view.
+            column.scroll_to(y=estimated // 3, animate=False)
+            await pilot.pause()
+            top = column.render_line(0).text
+            assert top.strip(), "nothing drawn where the column was scrolled to"
+            await pilot.press("pagedown")
+            row = column.sentence_row(column.cursor)
+            assert row is not None and 0 <= row < height
+            assert len(column._wraps) < total
+            # The end lays out the rest: the height is then exact, and the estimate was near.
+            await pilot.press("end")
+            assert column.cursor == total - 1
+            exact = column.virtual_size.height
+            assert len(column._wraps) == total and exact == len(column._line_owner)
+            assert abs(exact - estimated) < exact // 4
+            assert column.scroll_y == column.max_scroll_y == exact - height
+            assert column.render_line(height - 1).text.strip().endswith(".")
+
+        run(make_app(service), scenario)

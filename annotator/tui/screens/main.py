@@ -33,7 +33,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
-from annotator.model import Article, Claim, Sentence, Verdict
+from annotator.model import Claim, Sentence, Verdict
 from annotator.service import (
     CHECK_WORTHY,
     EXPORT_FORMATS,
@@ -52,6 +52,13 @@ from annotator.tui.literal import literal
 from annotator.tui.outlets import outlet_label, outlet_parts
 from annotator.tui.screens.reader_claims import SharedClaims
 from annotator.tui.screens.reader_comparison import ComparisonView, plural
+from annotator.tui.screens.reader_loading import (
+    ColumnLoader,
+    Loaded,
+    LoadedArticle,
+    load,
+    read_first,
+)
 from annotator.tui.themes import ENTITY_LABELS
 from annotator.tui.widgets.article_column import FILTERS, ArticleColumn
 from annotator.tui.widgets.article_pane import ArticlePane
@@ -92,15 +99,6 @@ FILTER_NAMES = {
 
 class AnalysisStopped(Exception):
     """Raised from the progress callback to end the analysis early (the app is closing)."""
-
-
-@dataclass(frozen=True)
-class LoadedArticle:
-    """An article with what its column shows, read from the store in a worker."""
-
-    article: Article
-    sentences: list[Sentence]
-    claims: list[Claim]
 
 
 def evidence_prompt(sentence: Sentence, url: str) -> TextPrompt:
@@ -203,6 +201,8 @@ class MainScreen(Screen[None]):
         self.stepping = "search"  # what ] and [ step through: search, mentions, discrepancies
         self.comparing = ComparisonView(self)
         self.shared = SharedClaims(self)
+        self.loader = ColumnLoader(self)
+        self._pending = 0  # articles awaiting the model when the story was opened
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No action runs once the app is quitting (keys typed after `q`)."""
@@ -281,8 +281,20 @@ class MainScreen(Screen[None]):
         return self._pane_index.get(article_id)
 
     def pane_for(self, article_id: str) -> tuple[int, ArticlePane] | None:
+        """The pane of an article (its column read first, if it is still empty)."""
+        found = self._pane_at(article_id)
+        if found is not None:
+            self.loader.ensure(found[1])
+        return found
+
+    def _pane_at(self, article_id: str) -> tuple[int, ArticlePane] | None:
         index = self._pane_index.get(article_id)
         return (index, self.panes[index]) if index is not None else None
+
+    @property
+    def closed_down(self) -> bool:
+        """Whether the screen has gone (background work stops)."""
+        return self._closed_down.is_set()
 
     def _notify(
         self, message: str, *, title: str = "", severity: SeverityLevel = "information"
@@ -326,23 +338,22 @@ class MainScreen(Screen[None]):
         self.post_message(self._opened())
 
     def _opened(self) -> Opened:
-        """Open the paths (or the database's articles) and load what the columns show."""
+        """Open the paths (or the database's articles) and read the columns in view."""
         service = self.service
         report = service.open_paths(self.paths) if self.paths else OpenReport(service.articles())
-        loaded = [self._load(article) for article in report.articles]
+        first = read_first(report.articles, self.app.size.width)
+        loaded = [load(service, article) for article in first]
         return self.Opened(report, loaded, len(service.pending_analysis()))
-
-    def _load(self, article: Article) -> LoadedArticle:
-        return LoadedArticle(
-            article, self.service.sentences(article.id), self.service.claims(article.id)
-        )
 
     async def on_main_screen_opened(self, message: Opened) -> None:
         for error in message.report.errors:
             self._notify(literal(error, single_line=True), title="Not opened", severity="error")
+        read = {item.article.id: item for item in message.loaded}
         panes = [
             ArticlePane(item.article, item.sentences, item.claims, number=number)
-            for number, item in enumerate(message.loaded, start=1)
+            if (item := read.get(article.id)) is not None
+            else ArticlePane(article, (), (), number=number, unread=True)
+            for number, article in enumerate(message.report.articles, start=1)
         ]
         for pane in panes:
             pane.column.data_bind(
@@ -367,6 +378,16 @@ class MainScreen(Screen[None]):
             self.status.show(
                 f"read-only ({reason}): reading works, nothing can be saved", "warning"
             )
+        self._pending = message.pending
+        self.loader.start([pane.article for pane in panes if pane.article.id not in read])
+
+    def on_loaded(self, message: Loaded) -> None:
+        self.loader.on_loaded(message)
+
+    def all_read(self) -> None:
+        """Every column has its sentences: count the labels, then run the model or compare."""
+        self._update_labels()  # (the columns read at first keep their counts)
+        service = self.service
         if service.analyzer is None:
             if service.analyzer_error and not self._warned_no_model:
                 self._warned_no_model = True
@@ -375,7 +396,7 @@ class MainScreen(Screen[None]):
                 )
                 self.status.show(service.analyzer_error, "warning")
             self.comparing.start(auto=True)
-        elif self.analyse and message.pending and not service.read_only:
+        elif self.analyse and self._pending and not service.read_only:
             self.status.show_progress("loading the language model…")
             self.analysing = True
             self._analyse()
@@ -402,7 +423,7 @@ class MainScreen(Screen[None]):
 
         try:
             count = self.service.analyse_pending(progress)
-            loaded = [self._load(pane.article) for pane in self.panes]
+            loaded = [load(self.service, pane.article) for pane in self.panes]
         except AnalysisStopped:
             return
         except Exception as error:  # reported as a worker's failure is
@@ -465,6 +486,7 @@ class MainScreen(Screen[None]):
         """Say that background work `name` failed: status line and notification."""
         what = {
             "open": "Opening failed",
+            "load": "Reading the articles failed",
             "analyse": "Analysis failed (reading and tagging still work)",
             "compare": "Comparing the outlets failed (reading and tagging still work)",
             "export": "Export failed",
@@ -632,6 +654,7 @@ class MainScreen(Screen[None]):
         if not panes:
             return
         index = max(0, min(len(panes) - 1, index))
+        self.loader.ensure(panes[index])
         await self.row.reveal(index)
         self.set_focus(panes[index].column)  # not `focus()`: that repaints all the column
         self._show_column(index)
@@ -906,6 +929,7 @@ class MainScreen(Screen[None]):
     async def go_to(self, index: int, sentence_index: int) -> bool:
         """Focus column `index` with its cursor on sentence `sentence_index` (the filter set
         to all if it hides it); False if the article has no such sentence."""
+        self.loader.ensure(self.panes[index])
         column = self.panes[index].column
         if not 0 <= sentence_index < len(column.sentences):
             self._notify("that sentence is no longer in the article", severity="warning")

@@ -19,9 +19,10 @@ from annotator.tui.literal import literal
 from annotator.tui.outlets import outlet_label
 from annotator.tui.screens.confirm import ConfirmDialog
 from annotator.tui.screens.reader_comparison import plural
+from annotator.tui.screens.reader_loading import LoadedArticle, load
 
 if TYPE_CHECKING:
-    from annotator.tui.screens.main import LoadedArticle, MainScreen
+    from annotator.tui.screens.main import MainScreen
 
 
 def ask_to_remove(screen: MainScreen) -> None:
@@ -69,13 +70,7 @@ def _remove(screen: MainScreen, article: Article, remaining: list[Article]) -> N
     except (StoreError, ServiceError) as error:
         screen.call_later(_not_removed, screen, error)
         return
-    from annotator.tui.screens.main import LoadedArticle  # (main imports this module)
-
-    service = screen.service
-    loaded = [
-        LoadedArticle(other, service.sentences(other.id), service.claims(other.id))
-        for other in remaining
-    ]
+    loaded = [load(screen.service, other) for other in remaining]
     screen.call_later(_removed, screen, article, removal, loaded)
 
 

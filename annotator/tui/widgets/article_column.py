@@ -37,7 +37,7 @@ from annotator.tui.widgets.text_layout import (
     cell_measure,
     paragraph_starts,
     safe_sentence,
-    shown_entities,
+    shown_labels,
     wrap_spans,
 )
 
@@ -169,9 +169,11 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         claims: Iterable[Claim] = (),
         *,
         number: int = 1,
+        unread: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self.unread = unread  # made empty: its sentences are being read (`set_sentences`)
         self._kept = StyleKeeper(self)
         self.article = article
         self.number = number
@@ -186,9 +188,14 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self._line_width = 0
         self._visible: list[int] = []
         self._position: dict[int, int] = {}
+        # Lines are laid out (sentences wrapped) from the top as far as something needs
+        # them: a column of 2,000 sentences wraps one screen before its first paint, not
+        # all of them. `_first_line` covers the first `len(_first_line)` shown sentences.
         self._first_line: list[int] = []
         self._line_owner: list[int] = []
         self._line_part: list[int] = []
+        self._unlaid_lines = 0  # an estimate of the lines not laid out yet
+        self._estimated = False  # whether the height is an estimate (not all laid out)
         self._aligned: int | None = None
         self._mentions: dict[int, tuple[tuple[int, int], ...]] = {}
         self._check_worthy: frozenset[int] | None = None
@@ -219,6 +226,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     def set_sentences(self, sentences: Sequence[Sentence], claims: Iterable[Claim]) -> None:
         """Replace the sentences (e.g. after the model has run), keeping the cursor's place."""
+        self.unread = False
         offset = self._sentences[self.cursor].start if self._sentences else 0
         unsaved = [(claim, self._errors.get(index, "")) for index, claim in self._unsaved.items()]
         self._load(sentences)
@@ -286,9 +294,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def label_counts(self) -> Counter[str]:
         """How many entities of each label the article has."""
         if self._labels is None:
-            self._labels = Counter(
-                label for sentence in self._sentences for _, _, label in shown_entities(sentence)
-            )
+            self._labels = shown_labels(self._sentences)
         return Counter(self._labels)
 
     def _safe_at(self, index: int) -> SafeSentence:
@@ -414,7 +420,10 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def sentence_row(self, index: int) -> int | None:
         """Where sentence `index` starts on screen (rows from the top; may be off screen)."""
         position = self._position.get(index)
-        if position is None or position >= len(self._first_line):
+        if position is None:
+            return None
+        self._lay_out(position=position)
+        if position >= len(self._first_line):
             return None
         return self._first_line[position] - round(self.scroll_y)
 
@@ -423,12 +432,15 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         scroll range allows, and wholly in view when it fits); False if it is not shown."""
         position = self._position.get(index)
         height = self.scrollable_content_region.height
-        if position is None or height <= 0 or position >= len(self._first_line):
+        if position is None or height <= 0:
+            return False
+        self._lay_out(position=position)
+        if position >= len(self._first_line):
             return False
         top = self._first_line[position]
         lines = len(self._wrap(index))
         row = max(0, min(row, height - min(lines, height)))
-        max_scroll = max(0, len(self._line_owner) - height)
+        max_scroll = max(0, self.virtual_size.height - height)
         y = max(0, min(max_scroll, top - row))
         if y != round(self.scroll_y):
             self.scroll_to(y=y, animate=False)
@@ -468,10 +480,14 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         if not self._visible or self.cursor not in self._position:
             return
         height = max(1, self.scrollable_content_region.height)
+        self._lay_out(position=self._position[self.cursor])
+        if self._position[self.cursor] >= len(self._first_line):
+            return
         top = self._first_line[self._position[self.cursor]]
         row = top - round(self.scroll_y)
-        max_scroll = max(0, len(self._line_owner) - height)
+        max_scroll = max(0, self.virtual_size.height - height)
         scroll = max(0, min(max_scroll, round(self.scroll_y) + direction * height))
+        self._lay_out(line=scroll + 2 * height)
         target = self._owner_near(max(0, min(len(self._line_owner) - 1, scroll + row)))
         if target == self.cursor:
             self.move_cursor(direction)
@@ -514,7 +530,10 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def _scroll_to_cursor(self) -> None:
         position = self._position.get(self.cursor)
         height = self.scrollable_content_region.height
-        if position is None or height <= 0 or position >= len(self._first_line):
+        if position is None or height <= 0:
+            return
+        self._lay_out(position=position)
+        if position >= len(self._first_line):
             return
         top = self._first_line[position]
         bottom = top + len(self._wraps[self.cursor])
@@ -531,6 +550,12 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
         self._scroll_to_cursor()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        # Lay out what comes into view (and a screen more) before it is drawn.
+        height = max(1, self.scrollable_content_region.height)
+        self._lay_out(line=round(new_value) + 2 * height)
+        super().watch_scroll_y(old_value, new_value)
 
     # Only the cursor's lines change with the focus. Textual's own handlers (`Widget.
     # _on_focus`, `_on_blur`, `watch_has_focus`) restyle the widget, for `:focus` rules
@@ -568,7 +593,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def _scroll_bar_to(self, row: int) -> None:
         """Scroll so that the thumb is centred on `row` of the scroll bar, as far as it goes."""
         height = self.scrollable_content_region.height
-        total = len(self._line_owner)
+        total = self.virtual_size.height
         if total <= height or height <= 1:
             return
         self.scroll_to(y=round(row * (total - height) / (height - 1)), animate=False)
@@ -578,7 +603,9 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self._kept.clear()
         self._strips.clear()
 
-    def watch_filter_mode(self) -> None:
+    def watch_filter_mode(self, old: str, new: str) -> None:
+        if old == new:  # (bound to the reader's filter: set once at the start)
+            return
         self._relayout()
         self._keep_cursor_visible()
         self._scroll_to_cursor()
@@ -608,11 +635,14 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         """
         mode = self.filter_mode
         worthy = self._check_worthy or frozenset()
-        self._visible = [
-            s.index
-            for s in self._sentences
-            if filter_shows(mode, self.display_claim(s.index), s.index in worthy)
-        ]
+        if mode == "all":
+            self._visible = [s.index for s in self._sentences]
+        else:
+            self._visible = [
+                s.index
+                for s in self._sentences
+                if filter_shows(mode, self.display_claim(s.index), s.index in worthy)
+            ]
         self._position = {index: position for position, index in enumerate(self._visible)}
         width = self.scrollable_content_region.width - BAR
         if width <= GUTTER:  # hidden or not laid out yet: lines wait for the next resize
@@ -625,23 +655,72 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         if width - GUTTER - 1 != self._text_width:
             self._text_width = width - GUTTER - 1  # one cell of air before the scrollbar
             self._wraps.clear()
-        owners: list[int] = []
-        parts: list[int] = []
-        first: list[int] = []
-        for position, index in enumerate(self._visible):
-            if position and (mode != "all" or index in self._paragraphs):
+        self._first_line, self._line_owner, self._line_part = [], [], []
+        self._estimated = False
+        if not self._visible:
+            self._line_owner, self._line_part = [EMPTY], [0]
+        self._unlaid_lines = self._estimated_total()
+        height = max(1, self.scrollable_content_region.height)
+        self._lay_out(
+            position=self._position.get(self.cursor, 0), line=round(self.scroll_y) + 2 * height
+        )
+
+    @property
+    def _laid_out(self) -> bool:
+        return len(self._first_line) >= len(self._visible)
+
+    def _lay_out(self, *, position: int = -1, line: int = -1) -> None:
+        """Lay out lines until shown sentence `position` and line `line` are laid out (or
+        every sentence is), and set the height: the lines laid out and an estimate of the
+        rest. Lines already laid out never move, so the scroll position stays right."""
+        if self._line_width == 0:
+            return
+        visible, first, owners, parts = (
+            self._visible, self._first_line, self._line_owner, self._line_part
+        )  # fmt: skip
+        mode, paragraphs = self.filter_mode, self._paragraphs
+        laid = len(first)
+        while laid < len(visible) and (laid <= position or len(owners) <= line):
+            index = visible[laid]
+            if laid and (mode != "all" or index in paragraphs):
                 owners.append(BLANK)
                 parts.append(0)
             first.append(len(owners))
             count = len(self._wrap(index))
             owners.extend([index] * count)
             parts.extend(range(count))
-        if not self._visible:
-            owners, parts = [EMPTY], [0]
-        self._first_line = first
-        self._line_owner = owners
-        self._line_part = parts
-        self.virtual_size = Size(width + BAR, len(owners))
+            self._unlaid_lines -= self._estimated_lines(laid)
+            laid += 1
+        height = len(owners)
+        if laid < len(visible):
+            # Until all is laid out, the height is an estimate, kept while it holds: every
+            # change of it lays out the whole screen again.
+            estimate = self.virtual_size.height
+            if not self._estimated or height >= estimate:
+                estimate = height + self._unlaid_lines
+            self._estimated = True
+            height = estimate
+        else:
+            self._estimated = False
+        self.virtual_size = Size(self._line_width + BAR, height)
+
+    def _estimated_total(self) -> int:
+        """`_estimated_lines` of every shown sentence, summed (one pass: 2,000 sentences)."""
+        sentences, cells = self._sentences, 92 * max(1, self._text_width)
+        lines = sum(len(sentences[index].text) * 100 // cells + 1 for index in self._visible)
+        if self.filter_mode != "all":
+            return lines + max(0, len(self._visible) - 1)
+        return lines + sum(1 for index in self._visible[1:] if index in self._paragraphs)
+
+    def _estimated_lines(self, position: int) -> int:
+        """About how many lines shown sentence `position` takes, with the blank before it:
+        a line holds about 92 % of the width once words are wrapped."""
+        index = self._visible[position]
+        blank = position > 0 and (self.filter_mode != "all" or index in self._paragraphs)
+        return len(self._sentences[index].text) * 100 // (92 * max(1, self._text_width)) + 1 + blank
+
+    def _lay_out_all(self) -> None:
+        self._lay_out(position=len(self._visible))
 
     def _repaint(self, index: int) -> None:
         """Forget the rendered lines of sentence `index` and redraw them."""
@@ -669,7 +748,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def _thumb(self) -> range:
         """The rows of the scroll bar's thumb (none when everything fits)."""
         height = self.scrollable_content_region.height
-        total = len(self._line_owner)
+        total = self.virtual_size.height
         if total <= height or height <= 0:
             return range(0)
         size = max(1, round(height * height / total))
@@ -685,6 +764,8 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _text_line(self, y: int, width: int, base: Style) -> Strip:
         line = y + round(self.scroll_y)
+        if line >= len(self._line_owner):  # scrolled past what is laid out (not expected)
+            self._lay_out(line=line)
         if not 0 <= line < len(self._line_owner) or width != self._line_width:
             return Strip.blank(width, base)
         owner = self._line_owner[line]
@@ -699,7 +780,9 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _empty_line(self, width: int, base: Style) -> Strip:
         mode = self.filter_mode
-        if mode == "check-worthy" and self._check_worthy is None:
+        if self.unread:
+            label = "loading…"
+        elif mode == "check-worthy" and self._check_worthy is None:
             label = "check-worthiness not known yet: comparing outlets… (f: filter)"
         else:
             what = mode if mode != "all" else ""
@@ -788,6 +871,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         width = self._line_width
         base = Style()
         lines: list[str] = []
+        self._lay_out_all()
         for line, owner in enumerate(self._line_owner):
             if owner < 0:
                 lines.append("" if owner == BLANK else self._empty_line(width, base).text.rstrip())

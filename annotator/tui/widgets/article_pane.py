@@ -35,12 +35,13 @@ class ArticlePane(Vertical):
         claims: Iterable[Claim],
         *,
         number: int,
+        unread: bool = False,
     ) -> None:
         super().__init__(classes="article-pane")
         self.article = article
         self.number = number
         self.header = ColumnHeader(article, number)
-        self.column = ArticleColumn(article, sentences, claims, number=number)
+        self.column = ArticleColumn(article, sentences, claims, number=number, unread=unread)
         self.header.set_counts(self.column.counts())
 
     def compose(self) -> ComposeResult:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -86,6 +87,31 @@ def shown_entities(sentence: Sentence) -> list[tuple[int, int, str]]:
             spans.append((start, end, entity.label))
             last_end = end
     return spans
+
+
+def shown_labels(sentences: Iterable[Sentence]) -> Counter[str]:
+    """How many entities of each label `shown_entities` gives for `sentences` in all."""
+    counts: Counter[str] = Counter()
+    for sentence in sentences:
+        entities = sentence.entities
+        if not entities:
+            continue
+        if _in_order(sentence):  # (as the model gives them: then all are shown)
+            counts.update([entity.label for entity in entities])
+        else:
+            counts.update([label for _, _, label in shown_entities(sentence)])
+    return counts
+
+
+def _in_order(sentence: Sentence) -> bool:
+    """Whether the entities start inside the sentence, in order, none empty or overlapping."""
+    last = sentence.start
+    end = sentence.start + min(len(sentence.text), sentence.end - sentence.start)
+    for entity in sentence.entities:
+        if entity.start < last or entity.end <= entity.start or entity.start >= end:
+            return False
+        last = entity.end
+    return True
 
 
 def _entities_in(sentence: Sentence) -> list[Entity]:
