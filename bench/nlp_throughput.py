@@ -3,7 +3,8 @@
 Both get the same input: every line of every article, as the app cuts it (the app
 analyses each line as one doc, so that a line break is always a sentence boundary). The
 app side is `SpacyAnalyzer.analyse` on the articles: its pipeline without the components
-it does not use, batching, and its own work to turn docs into sentences and entities. The
+it does not use, batching, its NER loop stepped from Python (`annotator.nlp._recognise`), and
+its own work to turn docs into sentences and entities. The
 baseline is the model's full default pipeline through `nlp.pipe` (default batch size),
 reading each doc's sentences and entities. The corpus is cut into five slices, and the
 two sides alternate slice by slice; the figure is the median of the per-slice throughputs.
@@ -46,7 +47,9 @@ def _segments(analyzer: SpacyAnalyzer, texts: Sequence[str]) -> list[tuple[int, 
     ]
 
 
-def _plain_pipe(nlp: Any, texts: Sequence[str], segments: Sequence[tuple[int, int, int]]) -> list:
+def _plain_pipe(
+    nlp: Any, texts: Sequence[str], segments: Sequence[tuple[int, int, int]]
+) -> list[Any]:
     """The baseline: plain `nlp.pipe` over the pieces, reading sentences and entities."""
     pieces = (texts[i][start:end] for i, start, end in segments)
     return [
@@ -189,7 +192,8 @@ def _slice_words(words: Sequence[int], size: int) -> list[int]:
 
 
 def _n_process(analyzer: SpacyAnalyzer, texts: Sequence[str]) -> Figure:
-    """Does `n_process=2` pay on this machine? The app's pipeline over the same lines."""
+    """Does `n_process=2` pay on this machine? Plain `nlp.pipe` (spaCy's own NER loop) over
+    the app's components and the same lines; the app itself runs in one process."""
     nlp = analyzer.nlp
     segments = _segments(analyzer, texts)
     pieces = [texts[i][start:end] for i, start, end in segments]
