@@ -242,6 +242,8 @@ class TestFocus:
                 await pilot.press(key)
                 assert screen.current == expected, key
                 assert app.focused is screen.panes[expected].column, key
+                marked = [pane.header.focused for pane in screen.panes]
+                assert marked == [i == expected for i in range(5)], key  # its header alone
 
             await press("tab", 1)
             await press("shift+tab", 0)

@@ -16,14 +16,19 @@ from annotator.tui.literal import literal
 from annotator.tui.outlets import outlet_text
 from annotator.tui.widgets.kept_styles import StyleKeeper
 
+MARGIN = 1  # cells left blank at either side
+
 
 class ColumnHeader(Widget):
     """Three lines: number + outlet with ✔ ✖ ? counts, the title, the date and byline.
 
     Drawn with the line API and kept until something it shows changes: moving the window of
     columns repaints every header, and laying out a Rich table each time cost more than the
-    article text below it. The pane holding the focus marks its header (`focused`) with
-    the class `-focused`, which restyles this one widget only.
+    article text below it. The pane holding the focus marks its header (`set_focused`):
+    drawn in the component style `column-header--focused`, not by a CSS class, whose change
+    would make Textual restyle the widget (about 5 ms on every move between columns). So the
+    header draws its own one-cell margins too, rather than have CSS padding it would not
+    colour.
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -35,16 +40,16 @@ class ColumnHeader(Widget):
         "column-header--unverified",
         "column-header--unsaved",
         "column-header--failure",
+        "column-header--focused",
     }
 
     DEFAULT_CSS = """
     ColumnHeader {
         height: 3;
-        padding: 0 1;
         background: $panel;
         color: $foreground;
     }
-    ColumnHeader.-focused { background: $primary 35%; }
+    ColumnHeader > .column-header--focused { background: $primary 35%; }
     ColumnHeader > .column-header--outlet { text-style: bold; }
     ColumnHeader > .column-header--title { color: $foreground; }
     ColumnHeader > .column-header--meta { color: $text-muted; }
@@ -63,12 +68,15 @@ class ColumnHeader(Widget):
         self.counts = (0, 0, 0)
         self.unsaved = 0
         self.failure = ""
+        self.focused = False
         self._lines: list[Strip] = []
         self._lines_key: tuple[object, ...] = ()
 
     def set_focused(self, focused: bool) -> None:
         """Mark the header of the column that has the focus."""
-        self.set_class(focused, "-focused")
+        if focused != self.focused:
+            self.focused = focused
+            self.refresh()
 
     def set_failure(self, reason: str) -> None:
         """Say on the meta line that the language model failed on this article ("" clears)."""
@@ -97,10 +105,15 @@ class ColumnHeader(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width
         base = self._kept.base()
+        if self.focused:
+            base = self._kept.component("column-header--focused")
         key = (width, base, self.counts, self.unsaved, self.failure)
         if key != self._lines_key:
             console = self.app.console
-            self._lines = [_strip(text, width, base, console) for text in self._texts(width)]
+            inner = max(0, width - 2 * MARGIN)
+            self._lines = [
+                _strip(text, inner, base, console, margin=MARGIN) for text in self._texts(inner)
+            ]
             self._lines_key = key
         if 0 <= y < len(self._lines):
             return self._lines[y]
@@ -150,14 +163,19 @@ class ColumnHeader(Widget):
         return [top, title, meta]
 
 
-def _strip(text: Text, width: int, base: Style, console: Console) -> Strip:
-    """`text` on one line of `width` cells (cut with an ellipsis, padded), over `base`."""
+def _strip(text: Text, width: int, base: Style, console: Console, *, margin: int) -> Strip:
+    """`text` on one line of `width` cells (cut with an ellipsis, padded), over `base`,
+    between margins of `margin` cells."""
     text = text.copy()
     text.truncate(width, overflow="ellipsis", pad=True)
+    # The parts' component styles carry the header's own background: `base`'s goes over
+    # them (it is another when the header is marked as the focused column's).
+    ground = Style(bgcolor=base.bgcolor)
     # `Text.render` leaves out the text's own style (its renderer adds it): added here.
-    own = base + console.get_style(text.style)
+    own = base + console.get_style(text.style) + ground
+    edge = Segment(" " * margin, base)
     segments = [
-        Segment(segment.text, own + segment.style if segment.style else own)
+        Segment(segment.text, own + segment.style + ground if segment.style else own)
         for segment in text.render(console)
     ]
-    return Strip(segments, width)
+    return Strip([edge, *segments, edge], width + 2 * margin)
