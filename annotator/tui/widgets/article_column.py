@@ -673,8 +673,10 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         """Lay out lines until shown sentence `position` and line `line` are laid out (or
         every sentence is), and set the height: the lines laid out and an estimate of the
         rest. Lines already laid out never move, so the scroll position stays right."""
-        if self._line_width == 0:
-            return
+        if self._line_width == 0 or (
+            self._laid_out and self.virtual_size.height == len(self._line_owner)
+        ):
+            return  # (nothing left to lay out: what most calls find)
         visible, first, owners, parts = (
             self._visible, self._first_line, self._line_owner, self._line_part
         )  # fmt: skip
@@ -764,7 +766,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _text_line(self, y: int, width: int, base: Style) -> Strip:
         line = y + round(self.scroll_y)
-        if line >= len(self._line_owner):  # scrolled past what is laid out (not expected)
+        if line >= len(self._line_owner) and not self._laid_out:  # (not expected)
             self._lay_out(line=line)
         if not 0 <= line < len(self._line_owner) or width != self._line_width:
             return Strip.blank(width, base)
