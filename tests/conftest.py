@@ -11,11 +11,15 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from annotator.service import Service
 from annotator.store import Store
+
+if TYPE_CHECKING:
+    from annotator.nlp import SpacyAnalyzer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -73,6 +77,16 @@ class SeededDatabase:
         """A service over a copy of this database at tmp_path's `DB_NAME`."""
         shutil.copyfile(self.path, tmp_path / DB_NAME)
         return make_service(clock=fixed_clock(self.ticks))
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> SpacyAnalyzer:
+    """The real spaCy analyzer, loaded once per test process (the NLP tests share it)."""
+    from annotator.nlp import SpacyAnalyzer
+
+    analyzer = SpacyAnalyzer()
+    analyzer.load()
+    return analyzer
 
 
 @pytest.fixture(scope="session")

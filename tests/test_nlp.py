@@ -395,13 +395,6 @@ def test_loading_a_missing_model_says_how_to_install_it() -> None:
 
 
 @pytest.fixture(scope="module")
-def analyzer() -> SpacyAnalyzer:
-    analyzer = SpacyAnalyzer()
-    analyzer.load()
-    return analyzer
-
-
-@pytest.fixture(scope="module")
 def seed_results(analyzer: SpacyAnalyzer) -> dict[str, tuple[str, NlpResult]]:
     texts = {path.name[:3]: path.read_text(encoding="utf-8") for path in SEEDS}
     results = analyzer.analyse(list(texts.values()))

@@ -22,13 +22,6 @@ Annotations = list[tuple[tuple[int, ...], tuple[tuple[int, int, str], ...], tupl
 
 
 @pytest.fixture(scope="module")
-def analyzer() -> SpacyAnalyzer:
-    analyzer = SpacyAnalyzer()
-    analyzer.load()
-    return analyzer
-
-
-@pytest.fixture(scope="module")
 def texts() -> list[str]:
     return [path.read_text(encoding="utf-8") for path in SEEDS]
 
