@@ -364,7 +364,7 @@ class MainScreen(Screen[None]):
         self._tab_labels = [outlet_parts(pane.article) for pane in panes]
         await self.row.set_panes(panes)
         self.status.show_progress("")
-        self._update_labels()
+        self.update_labels()
         self._shown = -1
         if panes:
             panes[0].column.focus()
@@ -385,8 +385,7 @@ class MainScreen(Screen[None]):
         self.loader.on_loaded(message)
 
     def all_read(self) -> None:
-        """Every column has its sentences: count the labels, then run the model or compare."""
-        self._update_labels()  # (the columns read at first keep their counts)
+        """Every column has its sentences: run the model or compare."""
         service = self.service
         if service.analyzer is None:
             if service.analyzer_error and not self._warned_no_model:
@@ -449,7 +448,7 @@ class MainScreen(Screen[None]):
                 pane.column.set_sentences(item.sentences, item.claims)
                 pane.refresh_counts()
         self.comparing.forget()  # compared on the old sentences
-        self._update_labels()
+        self.update_labels()
         self.update_inspector()
         analyzer = self.service.analyzer
         model = analyzer.model_key if analyzer is not None else ""
@@ -579,7 +578,7 @@ class MainScreen(Screen[None]):
 
     # -- state shown around the columns --
 
-    def _update_labels(self) -> None:
+    def update_labels(self) -> None:
         counts = self.label_counts()
         known = [label for label in ENTITY_LABELS if label in counts]
         self.legend.set_labels(known + sorted(set(counts) - set(known)))

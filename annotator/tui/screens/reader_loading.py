@@ -108,6 +108,7 @@ class ColumnLoader:
         for item in message.loaded:
             self.fill(item)
         if message.done:
+            self.screen.update_labels()  # (counted at first for the columns read then)
             self.screen.all_read()
 
     def fill(self, item: LoadedArticle) -> None:

@@ -708,18 +708,17 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _estimated_total(self) -> int:
         """`_estimated_lines` of every shown sentence, summed (one pass: 2,000 sentences)."""
-        sentences, cells = self._sentences, 92 * max(1, self._text_width)
-        lines = sum(len(sentences[index].text) * 100 // cells + 1 for index in self._visible)
+        sentences, width = self._sentences, self._text_width
+        lines = sum(_lines_of(len(sentences[index].text), width) for index in self._visible)
         if self.filter_mode != "all":
             return lines + max(0, len(self._visible) - 1)
         return lines + sum(1 for index in self._visible[1:] if index in self._paragraphs)
 
     def _estimated_lines(self, position: int) -> int:
-        """About how many lines shown sentence `position` takes, with the blank before it:
-        a line holds about 92 % of the width once words are wrapped."""
+        """About how many lines shown sentence `position` takes, with the blank before it."""
         index = self._visible[position]
         blank = position > 0 and (self.filter_mode != "all" or index in self._paragraphs)
-        return len(self._sentences[index].text) * 100 // (92 * max(1, self._text_width)) + 1 + blank
+        return _lines_of(len(self._sentences[index].text), self._text_width) + blank
 
     def _lay_out_all(self) -> None:
         self._lay_out(position=len(self._visible))
@@ -881,6 +880,12 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
             strips = self._strips.get(owner) or self._render_sentence(owner, width, base)
             lines.append(strips[self._line_part[line]].text.rstrip())
         return lines
+
+
+def _lines_of(length: int, width: int) -> int:
+    """About how many lines a text of `length` characters wraps to in `width` cells: a line
+    holds about 92 % of the width once words are wrapped."""
+    return length * 100 // (92 * max(1, width)) + 1
 
 
 def _overlay(
