@@ -287,6 +287,47 @@ class TestCursor:
 
         run(make_app(seeded), scenario)
 
+    def test_moving_out_of_view_scrolls_a_third_of_a_screen_further(
+        self, make_service: Callable[..., Service]
+    ) -> None:
+        service = make_service()
+        long_article(service)
+
+        async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
+            column = current(app)
+            height = column.scrollable_content_region.height
+            scrolls, presses = 0, 60
+            for _ in range(presses):
+                before = column.scroll_y
+                column.move_cursor(1)  # what `down` does (a key through Pilot takes ~0.1 s)
+                row = column.sentence_row(column.cursor)
+                assert row is not None
+                lines = len(column._wrap(column.cursor))
+                assert row >= 0 and row + lines <= height  # wholly in view
+                if column.scroll_y != before:
+                    scrolls += 1
+                    assert column.scroll_y > before
+                    assert row == height // 3  # lands a third of the way down
+            assert 2 <= scrolls <= presses // 5  # not on every move
+            # Up past the top: it lands with its end two thirds of the way down.
+            top = column.sentence_row(column.cursor)
+            assert top is not None
+            for _ in range(top + 1):
+                before = column.scroll_y
+                column.move_cursor(-1)
+                if column.scroll_y != before:
+                    break
+            assert column.scroll_y < before
+            row = column.sentence_row(column.cursor)
+            assert row is not None
+            assert row + len(column._wrap(column.cursor)) == height - height // 3
+            # Textual's own scroll bar (zero wide: the column draws its own) is not moved:
+            # its refresh made the compositor lay out the whole screen again on each scroll.
+            await pilot.press("down")
+            assert column.vertical_scrollbar.position == 0
+
+        run(make_app(service), scenario)
+
     def test_clicking_a_column_name_moves_there(self, seeded: Service) -> None:
         async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
             screen = main_screen(app)

@@ -140,6 +140,27 @@ class TestAlignedSentences:
 
         run(make_app(compared), scenario)
 
+    def test_a_cursor_key_marks_the_aligned_sentences_in_its_own_frame(
+        self, compared: Service
+    ) -> None:
+        """The key's handler marks them, not the column's `CursorMoved` (which arrives after
+        the key's frame is drawn, and then made a second frame)."""
+        comparison = compared.comparison()
+
+        async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
+            screen = main_screen(app)
+            await pilot.press("4")
+            changed = 0
+            for _ in range(6):
+                before = aligned_marks(screen)
+                screen.action_cursor(1)  # what `down` runs; no message handled since
+                assert aligned_marks(screen) == expected_marks(screen, comparison)
+                changed += aligned_marks(screen) != before
+                await pilot.pause()
+            assert changed >= 2
+
+        run(make_app(compared), scenario)
+
     def test_s_syncs_the_other_columns_to_the_aligned_sentence(self, compared: Service) -> None:
         comparison = compared.comparison()
         ids = [a.id for a in compared.articles()]

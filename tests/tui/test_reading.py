@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections import Counter
 from dataclasses import replace
@@ -112,3 +113,22 @@ def test_a_column_shown_before_it_is_read_says_loading(
             assert not column.unread and column.rendered_text()[0].strip() != "loading…"
 
     asyncio.run(main())
+
+
+def test_once_read_the_story_is_left_out_of_later_collections(seeded: Service) -> None:
+    """Every column read (and the comparison loaded), the reader moves what it built to the
+    collector's permanent generation: full collections no longer walk it between keys."""
+    counts: list[int] = []
+
+    async def main() -> None:
+        app = make_app(seeded, [SEEDS], analyse=False)
+        counts.append(gc.get_freeze_count())
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            counts.append(gc.get_freeze_count())
+            screen = main_screen(app)
+            assert screen.comparing.comparison is not None
+
+    asyncio.run(main())
+    before, after = counts
+    assert after - before > 10_000

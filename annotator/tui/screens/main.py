@@ -47,6 +47,8 @@ from annotator.service import (
     evidence_url_problem,
 )
 from annotator.sources import is_url
+from annotator.tui.compositor import SpanCompositor
+from annotator.tui.heap import settle
 from annotator.tui.keys import BINDINGS, FOOTER_LABELS, FOOTER_OPTIONAL, HELP_GROUPS
 from annotator.tui.literal import literal
 from annotator.tui.outlets import outlet_label, outlet_parts
@@ -181,11 +183,14 @@ class MainScreen(Screen[None]):
 
     def __init__(self, service: Service, paths: Sequence[str] = (), *, analyse: bool = True):
         super().__init__()
+        self._compositor = SpanCompositor()  # draws only the spans a frame changes
         self.service = service
         self.paths = tuple(str(p) for p in paths)
         self.analyse = analyse
         self.current = 0
         self._shown = -1  # the column `_show_column` last made current
+        # What the inspector and the aligned marks last followed: (column, cursor, claim).
+        self._followed: tuple[ArticleColumn, int, Claim | None] | None = None
         self.search_result: SearchResult | None = None
         self.match = 0
         self.last_query = ""
@@ -401,6 +406,7 @@ class MainScreen(Screen[None]):
             self._analyse()
         else:
             self.comparing.start(auto=True)
+        settle()  # the story's articles are built
 
     def _analyse(self) -> None:
         """Run the language model over the pending articles in the background.
@@ -456,6 +462,7 @@ class MainScreen(Screen[None]):
         self.status.show_progress(self._ready)
         self._update_failures()
         self.comparing.start(auto=True)
+        settle()  # their new sentences and entities are built
 
     def _update_failures(self) -> None:
         """Show the articles the model failed on: header, inspector, status and a toast."""
@@ -619,9 +626,28 @@ class MainScreen(Screen[None]):
                 self._show_column(index)
 
     def on_article_column_cursor_moved(self, message: ArticleColumn.CursorMoved) -> None:
-        if message.column is self.current_column:
+        column = message.column
+        if column is self.current_column and self._followed != self._cursor_state(column):
+            self._follow_cursor(column)
+
+    def _follow_current(self) -> None:
+        column = self.current_column
+        if column is not None:
+            self._follow_cursor(column)
+        else:
             self.update_inspector()
-            self.comparing.update_aligned()
+
+    def _cursor_state(self, column: ArticleColumn) -> tuple[ArticleColumn, int, Claim | None]:
+        return column, column.cursor, column.display_claim(column.cursor)
+
+    def _follow_cursor(self, column: ArticleColumn) -> None:
+        """Show in the inspector and the other columns' aligned marks what the cursor of the
+        current `column` is on. Called by the key's own handler: the column's `CursorMoved`
+        arrives after the key's frame, and following it then drew a second frame (the
+        message still comes, and finds nothing left to do)."""
+        self._followed = self._cursor_state(column)
+        self.update_inspector()
+        self.comparing.update_aligned()
 
     def update_inspector(self) -> None:
         inspector = self.inspector
@@ -689,18 +715,22 @@ class MainScreen(Screen[None]):
     def action_cursor(self, delta: int) -> None:
         if (column := self.current_column) is not None:
             column.move_cursor(delta)
+            self._follow_cursor(column)
 
     def action_page(self, direction: int) -> None:
         if (column := self.current_column) is not None:
             column.page(direction)
+            self._follow_cursor(column)
 
     def action_cursor_home(self) -> None:
         if (column := self.current_column) is not None:
             column.cursor_home()
+            self._follow_cursor(column)
 
     def action_cursor_end(self) -> None:
         if (column := self.current_column) is not None:
             column.cursor_end()
+            self._follow_cursor(column)
 
     # -- tagging --
 
@@ -754,7 +784,7 @@ class MainScreen(Screen[None]):
         for pane in self.panes:
             if pane.column is column:
                 pane.refresh_counts()
-        self.update_inspector()
+        self._follow_current()
 
     def action_tag(self, verdict_name: str) -> None:
         """Tag the sentence under the cursor (`clear` removes its verdict)."""
@@ -859,7 +889,7 @@ class MainScreen(Screen[None]):
             more = len(claims) - 1
             also = f" with {plural(more, 'other sentence')}" if more else ""
             self.status.show(f"S{sentence_index + 1} {done}{also}")
-        self.update_inspector()
+        self._follow_current()
 
     # -- finding --
 

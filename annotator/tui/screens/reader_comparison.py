@@ -26,6 +26,7 @@ from annotator.tui.comparing import (
     entity_rows,
     mention_spans,
 )
+from annotator.tui.heap import settle
 from annotator.tui.outlets import outlet_label, outlet_parts
 from annotator.tui.widgets.inspector import ComparisonInfo
 
@@ -108,6 +109,7 @@ class ComparisonView:
         screen.status.show_progress(f"{model_note} · {found}" if model_note else found)
         self.update_aligned()
         screen.update_inspector()
+        settle()  # the comparison is built
         pending, self._after = self._after, []
         for then in pending:
             then()

@@ -465,7 +465,7 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
             return
         position = self._position.get(self.cursor, 0)
         position = max(0, min(len(self._visible) - 1, position + delta))
-        self._set_cursor(self._visible[position])
+        self._set_cursor(self._visible[position], jump=True)
 
     def cursor_home(self) -> None:
         if self._visible:
@@ -506,13 +506,13 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
                 return owners[y]
         return self.cursor
 
-    def _set_cursor(self, index: int) -> None:
+    def _set_cursor(self, index: int, *, jump: bool = False) -> None:
         old = self.cursor
         self.cursor = index
         if old != index:
             self._repaint(old)
             self._repaint(index)
-        self._scroll_to_cursor()
+        self._scroll_to_cursor(jump=jump)
         self.post_message(self.CursorMoved(self))
 
     def _keep_cursor_visible(self) -> None:
@@ -527,7 +527,9 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips.pop(self.cursor, None)
         self.post_message(self.CursorMoved(self))
 
-    def _scroll_to_cursor(self) -> None:
+    def _scroll_to_cursor(self, *, jump: bool = False) -> None:
+        """Scroll the cursor's sentence into view, as little as it takes; with `jump` (a
+        move by the cursor keys), a third of a screen further."""
         position = self._position.get(self.cursor)
         height = self.scrollable_content_region.height
         if position is None or height <= 0:
@@ -538,7 +540,16 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         top = self._first_line[position]
         bottom = top + len(self._wraps[self.cursor])
         y = round(self.scroll_y)
-        if top < y:
+        if jump and (top < y or bottom > y + height):
+            # Moved out of view by the cursor keys: scroll a third of a screen further than
+            # it takes, so that the sentence lands a third of the way in from the edge it
+            # left by (one too tall for the screen, at the top). Reading down, the next
+            # sentences are then in view already and the last ones stay above; the column
+            # scrolls on one move in several rather than on each (a scroll draws the whole
+            # column again: the costliest frame a cursor move makes).
+            y = top - height // 3 if top >= y else bottom - height + height // 3
+            y = max(min(y, top), bottom - height) if bottom - top <= height else top
+        elif top < y:
             y = top
         elif bottom > y + height:
             y = min(top, bottom - height)
@@ -555,7 +566,11 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
         # Lay out what comes into view (and a screen more) before it is drawn.
         height = max(1, self.scrollable_content_region.height)
         self._lay_out(line=round(new_value) + 2 * height)
-        super().watch_scroll_y(old_value, new_value)
+        # Not `ScrollView.watch_scroll_y`: it also moves Textual's own scroll bar (zero
+        # wide here: the column draws its own), and that bar's refresh made the compositor
+        # rebuild the whole screen's map on every scroll.
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
 
     # Only the cursor's lines change with the focus. Textual's own handlers (`Widget.
     # _on_focus`, `_on_blur`, `watch_has_focus`) restyle the widget, for `:focus` rules
