@@ -131,4 +131,4 @@ def test_once_read_the_story_is_left_out_of_later_collections(seeded: Service) -
 
     asyncio.run(main())
     before, after = counts
-    assert after - before > 10_000
+    assert after - before > 10_000, counts
