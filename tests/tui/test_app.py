@@ -19,6 +19,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton, SelectionList, TextArea
 from textual.worker import WorkerFailed
@@ -135,7 +136,8 @@ class TestOpening:
             assert isinstance(app.focused, ArticleColumn) and app.focused is panes[0].column
             # 120 cells: three columns of at least 40 side by side, the others off screen
             assert shown(app) == [1, 2, 3]
-            assert not any(p.is_attached for p in panes[3:])  # mounted when first shown
+            # Mounted when first shown, or (hidden) when next to the panes shown.
+            assert [p.is_attached for p in panes] == [True, True, True, True, False]
             assert all(p.column.size.width >= 38 for p in panes[:3])
             tabs = screen.tabs.plain
             for label in ("1 000 · outl", "2 001 · outl", "4 Worthy News", "5 London24NEWS"):
@@ -256,6 +258,50 @@ class TestFocus:
             await press("tab", 0)  # wraps around
             assert shown(app) == [1, 2, 3]
             await press("shift+tab", 4)
+
+        run(make_app(seeded), scenario)
+
+    def test_the_panes_beside_the_window_are_mounted_ahead_hidden(self, seeded: Service) -> None:
+        """Mounting a pane cost as much as drawing the screen: the panes next to the window
+        are mounted after its frame, hidden, so that moving the window only shows one."""
+
+        async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
+            screen = main_screen(app)
+            panes = screen.panes
+            assert shown(app) == [1, 2, 3]
+            assert [p.is_attached for p in panes] == [True, True, True, True, False]
+            assert not panes[3].display  # mounted ahead, not shown
+            await pilot.press("4")
+            await pilot.pause()
+            assert shown(app) == [2, 3, 4]
+            assert panes[4].is_attached and not panes[4].display
+            assert not panes[0].display
+            # Laid out again, but the row is not drawn again for a pane out of view.
+            row = screen.row
+            row._quiet = True
+            row.refresh(layout=True)
+            assert row._layout_required and not row._repaint_required
+            row._quiet = False
+
+        run(make_app(seeded), scenario)
+
+    def test_a_column_shown_is_laid_out_in_its_first_paint(self, seeded: Service) -> None:
+        """Not only when its Resize event comes, after that frame (it was drawn blank)."""
+
+        async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
+            column = current(app)
+            width = column.scrollable_content_region.width
+            text = column.rendered_text()
+            column._line_width = 0  # as a column just shown, never laid out at this width
+            column._first_line, column._line_owner, column._line_part = [], [], []
+            column._styles_cache.clear()
+            region = Region(0, 0, width, column.size.height)
+            lines = [strip.text for strip in column.render_lines(region)]
+            assert column._line_width == width - 1  # (one cell: the scroll bar)
+            assert any(line.strip() for line in lines)
+            assert [line.rstrip() for line in lines] == [
+                line.rstrip() for line in text[: len(lines)]
+            ]
 
         run(make_app(seeded), scenario)
 

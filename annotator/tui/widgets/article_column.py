@@ -559,7 +559,8 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     # -- events --
 
     def on_resize(self, event: events.Resize) -> None:
-        self._relayout()
+        if self._line_width != self.scrollable_content_region.width - BAR:
+            self._relayout()
         self._scroll_to_cursor()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
@@ -748,6 +749,11 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     # -- rendering --
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        if self._line_width != self.scrollable_content_region.width - BAR:
+            # Shown (or resized) since the last paint: lay out now, not when the Resize
+            # event comes, after this frame (which would show the column blank first).
+            self._relayout()
+            self._scroll_to_cursor()
         # The base style walks every ancestor's styles: once per paint, not once per line.
         self._paint = self._paint_state()
         try:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 from textual import events
 from textual.containers import Horizontal
+from textual.geometry import Region
 from textual.message import Message
 
 from annotator.tui.widgets.article_pane import ArticlePane
@@ -42,6 +44,7 @@ class ColumnsRow(Horizontal):
         self.current = 0
         self._window = (-1, -1, -1)
         self._panes: list[ArticlePane] = []
+        self._quiet = False  # mounting hidden panes ahead of the window: no repaint
 
     @property
     def panes(self) -> list[ArticlePane]:
@@ -84,12 +87,41 @@ class ColumnsRow(Horizontal):
 
     async def _mount_window(self) -> None:
         for index in self._window_range():
-            pane = self._panes[index]
-            if pane.is_attached:
-                continue
-            later = next((p for p in self._panes[index + 1 :] if p.is_attached), None)
-            pane.display = False  # shown by _apply once mounted
-            await self.mount(pane, before=later) if later else await self.mount(pane)
+            await self._mount(index)
+
+    async def _mount(self, index: int) -> None:
+        """Mount pane `index`, not displayed (`_apply` shows it), if it is not mounted."""
+        pane = self._panes[index]
+        if pane.is_attached:
+            return
+        later = next((p for p in self._panes[index + 1 :] if p.is_attached), None)
+        pane.display = False
+        await self.mount(pane, before=later) if later else await self.mount(pane)
+
+    async def _mount_neighbours(self) -> None:
+        """Mount the panes just left and right of the window, once the window's frame is
+        drawn: the next move of the window then only shows one (mounting a pane in the
+        key's frame cost as much as drawing the screen). Hidden, they draw nothing."""
+        first, count, total = self._window
+        self._quiet = True
+        try:
+            for index in (first + count, first - 1):
+                if 0 <= index < total:
+                    await self._mount(index)
+        finally:
+            self._quiet = False
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        # A hidden pane mounted ahead lays the row out again, and Textual would also draw
+        # the whole row again (every column, unchanged): lay out only.
+        repaint = repaint and not self._quiet
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def _apply(self) -> None:
         window = self._window_range()
@@ -100,3 +132,4 @@ class ColumnsRow(Horizontal):
         if state != self._window:
             self._window = state
             self.post_message(self.WindowChanged(*state))
+            self.call_after_refresh(self._mount_neighbours)
