@@ -561,6 +561,9 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self, event: events.Resize) -> None:
         if self._line_width != self.scrollable_content_region.width - BAR:
             self._relayout()
+        else:  # (laid out at this width by the first paint): what a taller column shows
+            height = max(1, self.scrollable_content_region.height)
+            self._lay_out(line=round(self.scroll_y) + 2 * height)
         self._scroll_to_cursor()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
