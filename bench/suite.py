@@ -14,7 +14,18 @@ from bench.common import ROOT, Figure, Settings, python
 
 SUITE_TARGET = 300.0
 SNAPSHOT_TARGET = 1.0
+_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
 _DURATION = re.compile(r"^\s*([\d.]+)s\s+(call|setup|teardown)\s+(\S+)", re.MULTILINE)
+
+
+def read_report(stdout: str) -> tuple[list[tuple[float, str]], list[str]]:
+    """The call phases of pytest's `--durations` list (slowest first) and the tests `-rfE`
+    names as failed or in error."""
+    durations = [
+        (float(value), test) for value, phase, test in _DURATION.findall(stdout)
+        if phase == "call"
+    ]  # fmt: skip
+    return durations, _FAILED.findall(stdout)
 
 
 def run_suite(settings: Settings) -> list[Figure]:
@@ -27,6 +38,7 @@ def run_suite(settings: Settings) -> list[Figure]:
             "-n",
             "2",
             "-q",
+            "-rfE",
             "--durations=0",
             "--durations-min=0.05",
             "-p",
@@ -38,10 +50,9 @@ def run_suite(settings: Settings) -> list[Figure]:
     )
     seconds = time.perf_counter() - began
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-300:]
-    durations = [
-        (float(value), test) for value, phase, test in _DURATION.findall(done.stdout)
-        if phase == "call"
-    ]  # fmt: skip
+    durations, failed = read_report(done.stdout)
+    if failed:  # a failure that does not come back on a second run must still be traceable
+        summary += "; failed: " + ", ".join(failed)
     snapshots = sorted(
         ((value, test) for value, test in durations if "snapshot" in test), reverse=True
     )
@@ -53,7 +64,7 @@ def run_suite(settings: Settings) -> list[Figure]:
         target=f"≤ {SUITE_TARGET:.0f} s, all passing",
         met=seconds <= SUITE_TARGET and done.returncode == 0,
         note=summary,
-        extra={"slowest": durations[:15]},
+        extra={"slowest": durations[:15], "failed": failed},
     )
     snapshot = Figure(
         "tests",

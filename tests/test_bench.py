@@ -138,3 +138,25 @@ def test_append_replaces_only_the_sections_run(tmp_path: Path) -> None:
     assert [(f["section"], f["value"]) for f in data["figures"]] == [("nlp", 2.0), ("tests", 130.0)]
     assert [t["section"] for t in data["targets"]] == ["nlp", "tests"]
     assert len(data["meta"]["earlier_runs"]) == 2
+
+
+def test_the_suite_report_names_the_slow_and_the_failed() -> None:
+    from bench.suite import read_report
+
+    stdout = """\
+..F.                                                                     [100%]
+============================= slowest durations ==============================
+1.20s call     tests/tui/test_snapshots.py::TestMainScreen::test_help_screen
+0.90s setup    tests/tui/test_snapshots.py::TestMainScreen::test_help_screen
+0.30s call     tests/test_store.py::test_open
+=========================== short test summary info ============================
+FAILED tests/tui/test_reading.py::test_frozen - AssertionError: [1, 2]
+ERROR tests/test_store.py::test_open - OSError
+1 failed, 2 passed, 1 error in 3.00s
+"""
+    durations, failed = read_report(stdout)
+    assert durations == [
+        (1.2, "tests/tui/test_snapshots.py::TestMainScreen::test_help_screen"),
+        (0.3, "tests/test_store.py::test_open"),
+    ]
+    assert failed == ["tests/tui/test_reading.py::test_frozen", "tests/test_store.py::test_open"]
