@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Input, RadioButton, SelectionList, TextArea
+from textual.widgets import Input, OptionList, RadioButton, SelectionList, TextArea
 from textual.worker import WorkerFailed
 
 from annotator.model import Article, Claim, NlpResult, Verdict
@@ -559,6 +559,35 @@ class TestSearch:
             assert [hit.kind for hit in first.hits] == ["note"]  # what changed since is found
             await pilot.press("escape")
             assert isinstance(app.screen, MainScreen)
+
+        run(make_app(seeded), scenario)
+
+    def test_shown_again_its_hits_are_searched_before_its_first_frame(
+        self, seeded: Service
+    ) -> None:
+        """The kept search screen searches the last query when it is asked for, not once
+        shown (a frame later); the same hits as before are not listed again."""
+
+        async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
+            await pilot.press("slash", *"Peskov", "enter")
+            search = main_screen(app)._search_screen
+            assert search is not None
+            results = search.query_one("#search-results", OptionList)
+            listed = [results.get_option_at_index(i) for i in range(results.option_count)]
+            assert listed and search.searched == "Peskov"
+            search.reopen("Kremlin")
+            assert (
+                search.searched == "Kremlin" and search.hits
+            )  # searched at once, before any frame
+            assert [hit.snippet for hit in search.hits] == [
+                hit.snippet for hit in seeded.search("Kremlin")
+            ]
+            search.reopen("Peskov")
+            again = [results.get_option_at_index(i) for i in range(results.option_count)]
+            assert len(again) == len(listed) and again[0] is not listed[0]  # listed anew
+            search.reopen("Peskov")
+            kept = [results.get_option_at_index(i) for i in range(results.option_count)]
+            assert all(a is b for a, b in zip(kept, again, strict=True))  # the same hits kept
 
         run(make_app(seeded), scenario)
 

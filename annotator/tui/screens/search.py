@@ -120,6 +120,9 @@ class SearchScreen(ModalScreen[SearchResult | None]):
         self._searched: str | None = None
         self._hits: tuple[SearchHit, ...] = ()
         self._labels: dict[str, str] = {}
+        self._counted = ""  # the count line shown
+        # The hits listed (with their articles' labels) and the query they are shown for.
+        self._listed: tuple[list[tuple[SearchHit, str]], str] = ([], "")
 
     @property
     def hits(self) -> tuple[SearchHit, ...]:
@@ -151,19 +154,17 @@ class SearchScreen(ModalScreen[SearchResult | None]):
 
     def reopen(self, query: str) -> None:
         """Get ready to be shown again (the reader keeps one search screen): `query` in the
-        input, and the hits searched afresh once shown (notes and columns may have changed)."""
+        input, selected (typing replaces it, as in a new one), and its hits searched afresh
+        now, before the screen is shown (notes and columns may have changed), so that its
+        first frame lists them."""
         self._initial = query
         self._labels.clear()
         self._searched = None
         if self.is_mounted:
             search_input = self.query_one("#search-input", Input)
             search_input.value = literal(query, single_line=True)
+            search_input.select_all()
             search_input.focus()
-
-    def on_screen_resume(self) -> None:
-        if self._searched is None:  # shown again after `reopen`
-            search_input = self.query_one("#search-input", Input)
-            search_input.select_all()  # as a new one does: typing replaces the last query
             self._run(search_input.value)
 
     def _label(self, article_id: str) -> str:
@@ -179,22 +180,29 @@ class SearchScreen(ModalScreen[SearchResult | None]):
         return Text.assemble(*parts, snippet_text(hit.snippet, pattern))
 
     def _run(self, value: str) -> None:
-        """Search for `value` unless it is what the list already answers."""
+        """Search for `value` unless it is what the list already answers. The count and the
+        list are replaced only if they change: relisting the same hits lays the list out
+        again and draws it twice (its scroll bar comes a frame later)."""
         query = value.strip()
         if query == self._searched:
             return
         self._searched = query
-        count = self.query_one("#search-count", Static)
         try:
             self._hits = tuple(self._search(query)) if query else ()
         except Exception as error:  # a failed search must not close the app
             self._hits = ()
-            count.update(Text(literal(f"search failed: {error}", single_line=True)))
+            counted = literal(f"search failed: {error}", single_line=True)
         else:
-            count.update(Text(count_line(query, len(self._hits))))
+            counted = count_line(query, len(self._hits))
+        if counted != self._counted:
+            self._counted = counted
+            self.query_one("#search-count", Static).update(Text(counted))
+        listed = [(hit, self._label(hit.article_id)) for hit in self._hits[:LISTED]]
+        if (listed, query) == self._listed:
+            return
+        self._listed = (listed, query)
         pattern = words_pattern(query)
-        results = self.query_one("#search-results", OptionList)
-        results.set_options(
+        self.query_one("#search-results", OptionList).set_options(
             Option(self._prompt(hit, pattern), id=str(i))
             for i, hit in enumerate(self._hits[:LISTED])
         )
