@@ -8,8 +8,10 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -84,6 +86,26 @@ def test_backup_of_a_read_only_database(tmp_path: Path) -> None:
         db.chmod(0o644)
 
 
+def _count_lines(stream: IO[bytes]) -> list[int]:
+    """A one-item list counting the lines read so far from `stream`, by a daemon thread."""
+    counter = [0]
+
+    def drain() -> None:
+        for _ in stream:
+            counter[0] += 1
+
+    threading.Thread(target=drain, daemon=True).start()
+    return counter
+
+
+def _wait_for_more(counter: list[int], timeout: float = 30.0) -> None:
+    seen = counter[0]
+    deadline = time.monotonic() + timeout
+    while counter[0] <= seen + 1:  # a tag and a note: at least one whole round more
+        assert time.monotonic() < deadline, "the writer made no progress"
+        time.sleep(0.005)
+
+
 def test_backups_taken_while_another_process_writes_are_sound_and_consistent(
     tmp_path: Path,
 ) -> None:
@@ -95,11 +117,11 @@ def test_backups_taken_while_another_process_writes_are_sound_and_consistent(
     )  # fmt: skip
     try:
         assert writer.stdout is not None
-        writer.stdout.readline()  # it has committed at least once
+        commits = _count_lines(writer.stdout)  # drained: a full pipe would stop the writer
         service = Service(Store(db), None, user="backup")
         claims_seen = []
         for number in range(BACKUPS):
-            time.sleep(0.05)
+            _wait_for_more(commits)  # it has committed since the last backup
             target = service.backup(tmp_path / f"backup{number}.db")
             conn = _sound(target)
             versions = dict(conn.execute("SELECT id, version FROM claims"))
