@@ -239,12 +239,19 @@ def _service(args: argparse.Namespace) -> Any:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    from annotator.tui.app import run_app
+    from annotator.tui import heap
 
-    paths = args.paths or [str(seeds_folder())]
-    service = _service(args)
-    code: int = run_app(service, paths)
-    return code
+    # The collector waits from before the imports to the reader's first frame (`heap`).
+    heap.pause()
+    try:
+        from annotator.tui.app import run_app
+
+        paths = args.paths or [str(seeds_folder())]
+        service = _service(args)
+        code: int = run_app(service, paths)
+        return code
+    finally:
+        heap.resume()
 
 
 def cmd_import(args: argparse.Namespace) -> int:

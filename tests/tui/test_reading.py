@@ -132,3 +132,59 @@ def test_once_read_the_story_is_left_out_of_later_collections(seeded: Service) -
     asyncio.run(main())
     before, after = counts
     assert after - before > 10_000, counts
+
+
+def test_the_collector_paused_at_start_runs_again_once_the_columns_are_drawn(
+    seeded: Service,
+) -> None:
+    """`annotator open` pauses the collector before its imports; the reader's first frame
+    of columns freezes what start-up made and lets the collector run again."""
+    from annotator.tui import heap
+
+    states: list[tuple[bool, int]] = []
+
+    async def main() -> None:
+        app = make_app(seeded, [SEEDS], analyse=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            states.append((gc.isenabled(), gc.get_freeze_count()))
+            await pilot.pause()
+            states.append((gc.isenabled(), gc.get_freeze_count()))
+
+    heap.pause()
+    before = gc.get_freeze_count()
+    try:
+        asyncio.run(main())
+    finally:
+        heap.resume()
+    (enabled_at_mount, _), (enabled_after_frame, frozen) = states
+    assert not enabled_at_mount  # still paused while the first screen was built
+    assert enabled_after_frame and frozen > before + 10_000, (states, before)
+
+
+def test_the_collector_runs_again_even_if_no_column_comes(
+    seeded: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.tui import heap
+    from annotator.tui.screens.main import MainScreen
+
+    async def never_opened(self: MainScreen, message: object) -> None:
+        return None  # the columns never come (an opening that hangs or failed)
+
+    monkeypatch.setattr(MainScreen, "on_main_screen_opened", never_opened)
+    monkeypatch.setattr(heap, "PAUSE_LIMIT", 0.1)
+    states: list[bool] = []
+
+    async def main() -> None:
+        app = make_app(seeded, [SEEDS], analyse=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            states.append(gc.isenabled())
+            await pilot.pause(0.3)
+            states.append(gc.isenabled())
+
+    heap.pause()
+    try:
+        asyncio.run(main())
+    finally:
+        heap.resume()
+    assert states == [False, True]  # paused at first, running once the limit has passed

@@ -47,6 +47,7 @@ from annotator.service import (
     evidence_url_problem,
 )
 from annotator.sources import is_url
+from annotator.tui import heap
 from annotator.tui.compositor import SpanCompositor
 from annotator.tui.heap import settle
 from annotator.tui.keys import BINDINGS, FOOTER_LABELS, FOOTER_OPTIONAL, HELP_GROUPS
@@ -328,6 +329,7 @@ class MainScreen(Screen[None]):
         self._update_info()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.set_interval(POLL_SECONDS, self.check_for_changes)
+        self.set_timer(heap.PAUSE_LIMIT, heap.resume)  # should the columns never come
         if self.paths and local_and_small(self.paths, OPEN_AT_ONCE_BYTES):
             # Opened and laid out before anything is drawn: the first frame shows them.
             with self.app.batch_update():
@@ -385,6 +387,7 @@ class MainScreen(Screen[None]):
             )
         self._pending = message.pending
         self.loader.start([pane.article for pane in panes if pane.article.id not in read])
+        self.call_after_refresh(heap.resume)  # the collector, paused by `annotator open`
 
     def on_loaded(self, message: Loaded) -> None:
         self.loader.on_loaded(message)
