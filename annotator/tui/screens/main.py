@@ -49,7 +49,6 @@ from annotator.service import (
 from annotator.sources import is_url
 from annotator.tui import heap
 from annotator.tui.compositor import SpanCompositor
-from annotator.tui.heap import settle
 from annotator.tui.keys import BINDINGS, FOOTER_LABELS, FOOTER_OPTIONAL, HELP_GROUPS
 from annotator.tui.literal import literal
 from annotator.tui.outlets import outlet_label, outlet_parts
@@ -409,7 +408,7 @@ class MainScreen(Screen[None]):
             self._analyse()
         else:
             self.comparing.start(auto=True)
-        settle()  # the story's articles are built
+        heap.settle()  # the story's articles are built
 
     def _analyse(self) -> None:
         """Run the language model over the pending articles in the background.
@@ -465,7 +464,7 @@ class MainScreen(Screen[None]):
         self.status.show_progress(self._ready)
         self._update_failures()
         self.comparing.start(auto=True)
-        settle()  # their new sentences and entities are built
+        heap.settle()  # their new sentences and entities are built
 
     def _update_failures(self) -> None:
         """Show the articles the model failed on: header, inspector, status and a toast."""
