@@ -576,9 +576,8 @@ class TestSearch:
             listed = [results.get_option_at_index(i) for i in range(results.option_count)]
             assert listed and search.searched == "Peskov"
             search.reopen("Kremlin")
-            assert (
-                search.searched == "Kremlin" and search.hits
-            )  # searched at once, before any frame
+            # Searched at once, before any frame.
+            assert search.searched == "Kremlin" and search.hits
             assert [hit.snippet for hit in search.hits] == [
                 hit.snippet for hit in seeded.search("Kremlin")
             ]

@@ -203,8 +203,7 @@ class SearchScreen(ModalScreen[SearchResult | None]):
         self._listed = (listed, query)
         pattern = words_pattern(query)
         self.query_one("#search-results", OptionList).set_options(
-            Option(self._prompt(hit, pattern), id=str(i))
-            for i, hit in enumerate(self._hits[:LISTED])
+            Option(self._prompt(hit, pattern), id=str(i)) for i, (hit, _) in enumerate(listed)
         )
 
     def _choose(self, index: int) -> None:
