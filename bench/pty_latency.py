@@ -47,6 +47,7 @@ _ESCAPE = re.compile(
 KEYS = {
     "down": b"\x1b[B",
     "tab": b"\t",
+    "shift+tab": b"\x1b[Z",
     "enter": b"\r",
     "f12": b"\x1b[24~",
     "escape": b"\x1b",

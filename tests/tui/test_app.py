@@ -276,14 +276,38 @@ class TestFocus:
             assert shown(app) == [2, 3, 4]
             assert panes[4].is_attached and not panes[4].display
             assert not panes[0].display
-            # Laid out again, but the row is not drawn again for a pane out of view.
+            # Laid out again, but the row is not drawn again for a pane out of view (the
+            # layout draws what it moves or shows); drawn again when asked for no layout.
             row = screen.row
-            row._quiet = True
             row.refresh(layout=True)
             assert row._layout_required and not row._repaint_required
-            row._quiet = False
+            row.refresh()
+            assert row._repaint_required
 
         run(make_app(seeded), scenario)
+
+    def test_the_window_fits_the_row_even_when_textual_sends_no_resize(
+        self, seeded: Service
+    ) -> None:
+        """Textual rebuilds its map of the screen on demand when a widget asks its size;
+        rebuilt between a change of layout (the inspector shown) and the layout itself, the
+        layout found the row already narrower and sent it no Resize: three panes stayed in
+        the room of two. The row checks its width after every layout."""
+
+        async def scenario(pilot: Pilot[int], app: AnnotatorApp) -> None:
+            screen = main_screen(app)
+            await pilot.press("4")
+            await pilot.pause()
+            assert shown(app) == [2, 3, 4]
+            screen._compositor._full_map_invalidated = True  # as a hidden pane's repaint does
+            screen.action_toggle_inspector()  # its `display` asks the inspector's size
+            assert screen.row.size.width == 80  # the map already has the row narrower
+            await pilot.pause()
+            await pilot.pause()
+            assert shown(app) == [3, 4]
+            assert screen.current == 3
+
+        run(make_app(seeded), scenario, size=(120, 36))
 
     def test_a_column_shown_is_laid_out_in_its_first_paint(self, seeded: Service) -> None:
         """Not only when its Resize event comes, after that frame (it was drawn blank)."""
@@ -298,6 +322,8 @@ class TestFocus:
             region = Region(0, 0, width, column.size.height)
             lines = [strip.text for strip in column.render_lines(region)]
             assert column._line_width == width - 1  # (one cell: the scroll bar)
+            # Its new size makes the frame draw all of it: not drawn again a frame later.
+            assert not column._repaint_required
             assert any(line.strip() for line in lines)
             assert [line.rstrip() for line in lines] == [
                 line.rstrip() for line in text[: len(lines)]

@@ -49,6 +49,7 @@ from annotator.service import (
 from annotator.sources import is_url
 from annotator.tui import heap
 from annotator.tui.compositor import SpanCompositor
+from annotator.tui.frames import take_pending_repaints
 from annotator.tui.keys import BINDINGS, FOOTER_LABELS, FOOTER_OPTIONAL, HELP_GROUPS
 from annotator.tui.literal import literal
 from annotator.tui.outlets import outlet_label, outlet_parts
@@ -317,6 +318,10 @@ class MainScreen(Screen[None]):
             article = self.service.article(article_id)
             return outlet_label(article) if article else article_id[:12]
         return f"{found[1].number} {outlet_label(found[1].article)}"
+
+    def _compositor_refresh(self) -> None:
+        take_pending_repaints(self)  # in this frame, not the next (see `frames`)
+        super()._compositor_refresh()
 
     # -- opening and analysing --
 
@@ -683,8 +688,13 @@ class MainScreen(Screen[None]):
         index = max(0, min(len(panes) - 1, index))
         self.loader.ensure(panes[index])
         await self.row.reveal(index)
-        self.set_focus(panes[index].column)  # not `focus()`: that repaints all the column
+        # The marks first, the focus last: the focus change wakes the screen (Textual posts
+        # it callbacks), and a frame drawn once the screen is idle then holds every widget
+        # marked before it; marked after, the headers and tabs came a frame (~20 ms) later.
         self._show_column(index)
+        # Not `focus()`, which repaints all the column; no scrolling into view, which the
+        # window of panes does (and which would post the screen one more callback).
+        self.set_focus(panes[index].column, scroll_visible=False)
 
     def _show_column(self, index: int) -> None:
         """Make column `index` the current one everywhere at once: its header marked, the

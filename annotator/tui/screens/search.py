@@ -17,6 +17,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotator.service import SearchHit
+from annotator.tui.frames import take_pending_repaints
 from annotator.tui.literal import literal
 from annotator.tui.screens.fields import PrintableInput
 
@@ -94,6 +95,7 @@ class SearchScreen(ModalScreen[SearchResult | None]):
     }
     SearchScreen #search-results {
         height: 1fr;
+        scrollbar-gutter: stable;  /* as wide with or without hits to scroll: no relayout */
     }
     SearchScreen .modal-hint {
         color: $text-muted;
@@ -150,6 +152,10 @@ class SearchScreen(ModalScreen[SearchResult | None]):
     def on_mount(self) -> None:
         search_input = self.query_one("#search-input", Input)
         search_input.focus()
+        # Searched as the value changes, in the key's own handler, not when the input's
+        # Changed message comes: then the letter typed and its hits are drawn in one frame
+        # (the letter alone was drawn first, and the hits a screen tick or two later).
+        self.watch(search_input, "value", self._run, init=False)
         self._run(search_input.value)
 
     def reopen(self, query: str) -> None:
@@ -166,6 +172,10 @@ class SearchScreen(ModalScreen[SearchResult | None]):
             search_input.select_all()
             search_input.focus()
             self._run(search_input.value)
+
+    def _compositor_refresh(self) -> None:
+        take_pending_repaints(self)  # the list's scroll bar in the list's frame (see `frames`)
+        super()._compositor_refresh()
 
     def _label(self, article_id: str) -> str:
         if article_id not in self._labels:
@@ -202,16 +212,16 @@ class SearchScreen(ModalScreen[SearchResult | None]):
             return
         self._listed = (listed, query)
         pattern = words_pattern(query)
-        self.query_one("#search-results", OptionList).set_options(
+        results = self.query_one("#search-results", OptionList)
+        results.set_options(
             Option(self._prompt(hit, pattern), id=str(i)) for i, (hit, _) in enumerate(listed)
         )
+        # Laid out now, not at the list's next paint: that sets its height while the frame
+        # is drawn, which asks for another frame (the hits were drawn a second time).
+        results._update_lines()
 
     def _choose(self, index: int) -> None:
         self.dismiss(SearchResult(self.searched, self._hits, index))
-
-    @on(Input.Changed, "#search-input")
-    def _changed(self, event: Input.Changed) -> None:
-        self._run(event.value)
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self, event: Input.Submitted) -> None:

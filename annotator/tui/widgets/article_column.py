@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotator.model import Article, Claim, Sentence, Verdict
+from annotator.tui.frames import withdraw_repaint
 from annotator.tui.widgets.kept_styles import StyleKeeper
 from annotator.tui.widgets.palette import EntityPalette
 from annotator.tui.widgets.text_layout import (
@@ -757,6 +758,9 @@ class ArticleColumn(ScrollView, can_focus=True, inherit_bindings=False):
             # event comes, after this frame (which would show the column blank first).
             self._relayout()
             self._scroll_to_cursor()
+            # Its new size made the screen draw all of it, in this frame, laid out as it is
+            # now: the repaint that laying out asked for would draw it again a frame later.
+            withdraw_repaint(self)
         # The base style walks every ancestor's styles: once per paint, not once per line.
         self._paint = self._paint_state()
         try:

@@ -44,7 +44,7 @@ class ColumnsRow(Horizontal):
         self.current = 0
         self._window = (-1, -1, -1)
         self._panes: list[ArticlePane] = []
-        self._quiet = False  # mounting hidden panes ahead of the window: no repaint
+        self._fitted_width = -1  # the width the window was last fitted to
 
     @property
     def panes(self) -> list[ArticlePane]:
@@ -71,7 +71,24 @@ class ColumnsRow(Horizontal):
         await self._mount_window()
         self._apply()
 
+    def on_mount(self) -> None:
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._check_width, immediate=True)
+
     async def on_resize(self, event: events.Resize) -> None:
+        await self._fit()
+
+    def _check_width(self, screen: object) -> None:
+        """After every layout of the screen: refit the window if the row's width changed.
+        Textual misses some resizes: when its map of the screen is rebuilt on demand (a
+        widget asking its size) between a change of layout and the layout itself, the
+        layout finds every widget already where it is and sends no Resize (showing the
+        inspector then left three panes in the room of two)."""
+        if self._panes and self.container_size.width != self._fitted_width:
+            self.call_next(self._fit)
+
+    async def _fit(self) -> None:
+        """Fit the window to the row's width: as many panes as fit, the current one shown."""
+        self._fitted_width = self.container_size.width
         await self._mount_window()
         self._apply()
 
@@ -103,13 +120,9 @@ class ColumnsRow(Horizontal):
         drawn: the next move of the window then only shows one (mounting a pane in the
         key's frame cost as much as drawing the screen). Hidden, they draw nothing."""
         first, count, total = self._window
-        self._quiet = True
-        try:
-            for index in (first + count, first - 1):
-                if 0 <= index < total:
-                    await self._mount(index)
-        finally:
-            self._quiet = False
+        for index in (first + count, first - 1):
+            if 0 <= index < total:
+                await self._mount(index)
 
     def refresh(
         self,
@@ -118,9 +131,12 @@ class ColumnsRow(Horizontal):
         layout: bool = False,
         recompose: bool = False,
     ) -> Self:
-        # A hidden pane mounted ahead lays the row out again, and Textual would also draw
-        # the whole row again (every column, unchanged): lay out only.
-        repaint = repaint and not self._quiet
+        # A new layout of the row is drawn where it changes things: laying out marks every
+        # region whose widget was shown, hidden, moved or resized. Textual would also draw
+        # the whole row again (every column, unchanged), e.g. when a hidden pane is mounted
+        # ahead, a frame after the window moved: lay out only. (The panes cover the row:
+        # it has nothing of its own to draw.)
+        repaint = repaint and not layout
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def _apply(self) -> None:
