@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,23 @@ def tagged_database(path: Path, sources: Sequence[Path], verdict: Verdict) -> Pa
     service.tag(article.id, service.sentences(article.id)[0], verdict)
     service.store.close()
     return path
+
+
+@contextmanager
+def analysed_for_the_app(path: Path, sources: Sequence[Path]) -> Iterator[Service]:
+    """A service over a database at `path` with `sources` opened and analysed by the quick
+    analyzer under the real model's key (so the app started on it analyses nothing); the
+    database is closed on leaving."""
+    from annotator.nlp import find_model
+    from bench.prepare import QuickAnalyzer
+
+    analyzer = QuickAnalyzer()
+    analyzer.model_key = find_model().key  # type: ignore[misc]
+    store = Store(path)
+    try:
+        service = Service(store, analyzer, user="tester")
+        assert not service.open_paths(sources).errors
+        service.analyse_pending()
+        yield service
+    finally:
+        store.close()

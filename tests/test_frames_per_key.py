@@ -14,13 +14,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from annotator.nlp import find_model
-from annotator.service import Service
-from annotator.store import Store
 from bench.common import child_env
-from bench.prepare import QuickAnalyzer
 from bench.pty_latency import Frame, PtyApp, annotator_argv
 from tests.conftest import SEEDS
+from tests.helpers import analysed_for_the_app
 
 QUIET = 0.35  # no byte for this long: the key's frames are all written
 
@@ -37,15 +34,8 @@ def test_moving_between_columns_and_typing_a_search_are_drawn_in_one_frame(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "f.db"
-    analyzer = QuickAnalyzer()
-    analyzer.model_key = find_model().key  # type: ignore[misc]  # so the app analyses nothing
-    store = Store(db)
-    try:
-        service = Service(store, analyzer, user="tester")
-        service.open_paths([SEEDS])
-        service.analyse_pending()
-    finally:
-        store.close()
+    with analysed_for_the_app(db, [SEEDS]):
+        pass
     env = child_env(tmp_path, cache_bytecode=False)
     # 120 cells: three columns of the five in view.
     with PtyApp(annotator_argv(db, [SEEDS]), cwd=tmp_path, env=env, size=(120, 36)) as app:

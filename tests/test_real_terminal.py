@@ -13,12 +13,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from annotator.nlp import find_model
-from annotator.service import Service
-from annotator.store import Store
 from bench.common import child_env
-from bench.prepare import QuickAnalyzer
 from bench.pty_latency import PtyApp, annotator_argv
+from tests.helpers import analysed_for_the_app
 
 TITLE = "\x1b]0;PWNED-TITLE\x07"
 CLIPBOARD = "\x1b]52;c;cHduZWQ=\x07"
@@ -39,17 +36,10 @@ def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     db = tmp_path / "h.db"
-    analyzer = QuickAnalyzer()
-    analyzer.model_key = find_model().key  # type: ignore[misc]  # so the app analyses nothing
-    store = Store(db)
-    try:
-        service = Service(store, analyzer, user="tester")
-        (article,) = service.open_paths([hostile_file]).articles
-        service.analyse_pending()
+    with analysed_for_the_app(db, [hostile_file]) as service:
+        (article,) = service.articles()
         said = next(s for s in service.sentences(article.id) if "file says" in s.text)
         service.set_note(article.id, said, f"note {MARKUP} {TITLE} {CLIPBOARD}")
-    finally:
-        store.close()
 
     env = child_env(tmp_path, cache_bytecode=False)
     with PtyApp(annotator_argv(db, [hostile_file]), cwd=tmp_path, env=env, size=(120, 36)) as app:
