@@ -688,13 +688,10 @@ class MainScreen(Screen[None]):
         index = max(0, min(len(panes) - 1, index))
         self.loader.ensure(panes[index])
         await self.row.reveal(index)
-        # The marks first, the focus last: the focus change wakes the screen (Textual posts
-        # it callbacks), and a frame drawn once the screen is idle then holds every widget
-        # marked before it; marked after, the headers and tabs came a frame (~20 ms) later.
-        self._show_column(index)
-        # Not `focus()`, which repaints all the column; no scrolling into view, which the
-        # window of panes does (and which would post the screen one more callback).
+        # Not `focus()`, which repaints all the column; no scrolling into view: the window
+        # of panes does it.
         self.set_focus(panes[index].column, scroll_visible=False)
+        self._show_column(index)
 
     def _show_column(self, index: int) -> None:
         """Make column `index` the current one everywhere at once: its header marked, the
