@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from sqlite_utils.migrations import Migrations
 
 BUSY_TIMEOUT_MS = 10_000
+CACHE_KIB = 64 * 1024
+"""SQLite's page cache of the connection, at most (filled only as pages are read). The
+default 2 MiB holds a fraction of a 200-article story (13 MiB): the first search of a
+session re-read what the columns had pushed out (65 ms for a one-letter prefix; 12 ms
+with this cache)."""
 # `PRAGMA quick_check` on open reads the whole file (about 0.4 s for 32 MiB): larger files
 # are not checked up front; SQLite still refuses any page it finds corrupt when it reads it.
 QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
@@ -636,6 +641,7 @@ class Store:
 
     def _configure(self) -> None:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self.conn.execute("PRAGMA foreign_keys = ON")
 
     def _check_contents(self, existed: bool) -> None:

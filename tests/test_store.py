@@ -54,6 +54,8 @@ def test_pragmas_and_schema(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == journal_mode_for().lower()
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    # A page cache that holds a 200-article story (SQLite's default is 2 MiB).
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] <= -32 * 1024
     assert store.schema_version() == SCHEMA_VERSION == 4
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for name in ("articles", "sentences", "entities", "claims", "audit", "nlp_cache", "meta",
