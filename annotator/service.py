@@ -246,6 +246,10 @@ class Service:
         """Why the database is read-only ("" when it is not), e.g. "the file is not writable"."""
         return self.store.read_only_reason
 
+    def close(self) -> None:
+        """Close the database (every write was committed when it was made)."""
+        self.store.close()
+
     def backup(self, target: str | Path) -> Path:
         """A consistent copy of the database at `target` (VACUUM INTO; never overwrites)."""
         return self.store.backup(target)

@@ -166,6 +166,12 @@ class PtyApp:
             os.close(self._master)
         return process.returncode
 
+    def hang_up(self) -> None:
+        """Close the terminal's side, as a terminal that goes away without a SIGHUP (the
+        app is in its own session, so none is sent)."""
+        with contextlib.suppress(OSError):
+            os.close(self._master)
+
     def _read(self) -> None:
         while True:
             try:

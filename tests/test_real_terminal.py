@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from annotator.tui.hangup import HANGUP_EXIT
 from bench.common import child_env
 from bench.pty_latency import PtyApp, annotator_argv
 from tests.helpers import analysed_for_the_app
@@ -65,3 +66,19 @@ def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
     assert "␛]0;PWNED-TITLE␇" in shown  # the note's escape shown as control pictures
     found = SMUGGLED.search(written)
     assert found is None, f"{found.group()!r} written near {written[found.start() - 60 :][:120]!r}"
+
+
+def test_the_reader_ends_when_its_terminal_hangs_up(tmp_path: Path) -> None:
+    """A terminal that goes away without SIGHUP (a dropped SSH connection): the reader
+    quits within seconds (Textual alone would spin a core on its dead input for ever)."""
+    story = tmp_path / "story.txt"
+    story.write_text("Headline\n\nThe mayor opened the bridge on Monday.\n", encoding="utf-8")
+    db = tmp_path / "h.db"
+    with analysed_for_the_app(db, [story]):
+        pass
+    env = child_env(tmp_path, cache_bytecode=False)
+    with PtyApp(annotator_argv(db, [story]), cwd=tmp_path, env=env, size=(100, 30)) as app:
+        assert app.wait_frame(app.started, 60, "opened the bridge") is not None
+        assert app.process is not None
+        app.hang_up()
+        assert app.process.wait(15) == HANGUP_EXIT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -15,6 +16,7 @@ from textual.screen import Screen
 
 import annotator
 from annotator.service import Service
+from annotator.tui.hangup import CHECK_SECONDS, end_after_hangup, terminal_gone
 from annotator.tui.screens.main import MainScreen
 from annotator.tui.themes import DARK, LIGHT, THEMES, VARIABLE_DEFAULTS
 
@@ -68,11 +70,22 @@ class AnnotatorApp(App[int]):
         self.paths = tuple(str(path) for path in paths)
         self.analyse = analyse
         self.quitting = False
+        self._terminal = -1  # stdin's descriptor, watched for a hang-up (see `hangup`)
         for each in THEMES:
             self.register_theme(each)
         self.theme = theme
         if os.environ.get(BENCH_ENV) == "1":
             self.bind("f12", "bench_noop", description="Benchmark no-op", show=False)
+
+    def on_mount(self) -> None:
+        if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self._terminal = sys.__stdin__.fileno()
+            self.set_interval(CHECK_SECONDS, self._check_terminal)
+
+    def _check_terminal(self) -> None:
+        """End when the terminal has gone (see `hangup`): everything is saved already."""
+        if terminal_gone(self._terminal):
+            end_after_hangup(self.service.close)
 
     def action_bench_noop(self) -> None:
         """Change nothing, repaint the one-line status bar: the baseline key of `make bench`
