@@ -76,6 +76,7 @@ class AnnotatorApp(App[int]):
         self.theme = theme
         if os.environ.get(BENCH_ENV) == "1":
             self.bind("f12", "bench_noop", description="Benchmark no-op", show=False)
+            self.bind("f11", "bench_redraw", description="Benchmark redraw", show=False)
 
     def on_mount(self) -> None:
         if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
@@ -93,6 +94,11 @@ class AnnotatorApp(App[int]):
         status = getattr(self.screen, "status", None)
         if status is not None:
             status.refresh()
+
+    def action_bench_redraw(self) -> None:
+        """Change nothing, draw the whole screen again: the benchmark's reference for the
+        keys that change most of the screen (what drawing it costs, whatever the key did)."""
+        self.screen.refresh()
 
     def exit(
         self, result: int | None = None, return_code: int = 0, message: RenderableType | None = None
