@@ -32,8 +32,8 @@ BUSY_TIMEOUT_MS = 10_000
 CACHE_KIB = 64 * 1024
 """SQLite's page cache of the connection, at most (filled only as pages are read). The
 default 2 MiB holds a fraction of a 200-article story (13 MiB): the first search of a
-session re-read what the columns had pushed out (65 ms for a one-letter prefix; 12 ms
-with this cache)."""
+session re-read what the columns had pushed out (66 ms in the query of a one-letter
+prefix; 9-11 ms with this cache)."""
 # `PRAGMA quick_check` on open reads the whole file (about 0.4 s for 32 MiB): larger files
 # are not checked up front; SQLite still refuses any page it finds corrupt when it reads it.
 QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024

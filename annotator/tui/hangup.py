@@ -4,8 +4,9 @@ When the terminal closes without sending SIGHUP (an SSH connection that drops, a
 exec` or automation session that dies, a terminal the process was not a child of), every
 read of stdin fails at once, and Textual's input thread loops on it at full speed for ever
 (Textual issue: "input thread busy-looping at 100% CPU when stdin reaches EOF"). Every
-change is saved as it is made, so nothing is lost by ending: the reader checks its terminal
-once a second and, when it has hung up, ends as SIGHUP would have ended it: at once. Textual
+change is saved as it is made, so ending loses only what SIGHUP would have lost (a note
+still being typed in its dialog): the reader checks its terminal once a second and, when
+it has hung up, ends as SIGHUP would have ended it: at once. Textual
 cannot shut down normally then: its output thread died writing to the dead terminal, and
 its exit waits for that thread to take what it writes on the way out.
 """
