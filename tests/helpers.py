@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from annotator import cli
 from annotator.model import Verdict
 from annotator.service import Service
 from annotator.store import Store
+from bench.pty_latency import Frame, PtyApp
 
 CliRun = Callable[..., tuple[int, str, str]]
 """`run("import", path)` -> (exit code, stdout, stderr) of `annotator import PATH`."""
@@ -72,3 +74,13 @@ def analysed_for_the_app(path: Path, sources: Sequence[Path]) -> Iterator[Servic
         yield service
     finally:
         store.close()
+
+
+def key_frames(app: PtyApp, key: str, quiet: float = 0.35) -> list[Frame]:
+    """The frames `app` writes for `key`, pressed once the app has been quiet for `quiet`
+    seconds, until it is quiet again (fails if no frame comes)."""
+    app.wait_quiet(quiet, 10)
+    sent = app.press(key)
+    assert app.wait_frame(sent, 10) is not None, app.screen_text()[-2000:]
+    app.wait_quiet(quiet, 10)
+    return app.frames_between(sent, time.perf_counter())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,10 @@ from bench.bare_app import MARKER as BARE_MARKER
 from bench.common import Figure, Settings, child_env, percentile
 from bench.export_csv import add_claims, plain_export
 from bench.prepare import LineAnalyzer, QuickAnalyzer, prepare_db
-from bench.pty_latency import Frame, PtyApp, annotator_argv, time_key
+from bench.pty_latency import PtyApp, annotator_argv, time_key
 from bench.start import bare_argv
 from tests.conftest import SEEDS
+from tests.helpers import key_frames
 
 
 def test_the_corpus_is_reproducible_and_as_long_as_asked() -> None:
@@ -85,17 +85,8 @@ def test_the_reader_answers_the_bench_no_op_key(tmp_path: Path) -> None:
         assert app.wait_frame(app.started, 60, "Insurgents Breach") is not None
         timing = time_key(app, "f12")
         assert 0 < timing.first <= timing.settled < 5
-
-        def frame_of(key: str) -> Frame:
-            app.wait_quiet(0.2, 5)
-            sent = app.press(key)
-            assert app.wait_frame(sent, 5) is not None
-            app.wait_quiet(0.2, 5)
-            (frame,) = app.frames_between(sent, time.perf_counter())
-            return frame
-
-        noop = frame_of("f12")  # the status line only
-        redrawn = frame_of("f11")  # the whole screen again, unchanged
+        (noop,) = key_frames(app, "f12")  # the status line only
+        (redrawn,) = key_frames(app, "f11")  # the whole screen again, unchanged
         assert "Insurgents Breach" in redrawn.text and "Insurgents Breach" not in noop.text
         assert len(redrawn.data) > 10 * len(noop.data)
         app.close(timeout=1)  # killed if a comparison of the seeds still runs in a worker

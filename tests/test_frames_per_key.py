@@ -11,23 +11,12 @@ a third; picking a hit drew the reader, then its status line again.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from bench.common import child_env
-from bench.pty_latency import Frame, PtyApp, annotator_argv
+from bench.pty_latency import PtyApp, annotator_argv
 from tests.conftest import SEEDS
-from tests.helpers import analysed_for_the_app
-
-QUIET = 0.35  # no byte for this long: the key's frames are all written
-
-
-def _frames(app: PtyApp, key: str) -> list[Frame]:
-    app.wait_quiet(QUIET, 10)
-    sent = app.press(key)
-    assert app.wait_frame(sent, 10) is not None, app.screen_text()[-2000:]
-    app.wait_quiet(QUIET, 10)
-    return app.frames_between(sent, time.perf_counter())
+from tests.helpers import analysed_for_the_app, key_frames
 
 
 def test_moving_between_columns_and_searching_are_drawn_in_one_frame_per_key(
@@ -50,22 +39,22 @@ def test_moving_between_columns_and_searching_are_drawn_in_one_frame_per_key(
                 ("shift+tab", "back to column 4, in view"),
             ]
         ):
-            frames = _frames(app, key)
+            frames = key_frames(app, key)
             shown = [frame.text[:300] for frame in frames]
             assert len(frames) == 1, f"step {step}, {what}: {len(frames)} frames {shown}"
         # Back to column 1, whose first sentence is the first hit: picking it needs no move
         # of the window (a jump that moves it draws the reader, then the new layout).
-        _frames(app, "1")
-        _frames(app, "/")
+        key_frames(app, "1")
+        key_frames(app, "/")
         # (The first letter, into an empty list, draws the list's new scroll bar a frame
         # after its hits: Textual's bar, shown, sizes itself when its Show event comes.)
-        assert "156 matches" in _frames(app, "A")[0].text  # with the letter
+        assert "156 matches" in key_frames(app, "A")[0].text  # with the letter
         for typed in ("Al", "Ale", "Alep"):
-            frames = _frames(app, typed[-1])
+            frames = key_frames(app, typed[-1])
             shown = [frame.text[:300] for frame in frames]
             assert len(frames) == 1, f"typing {typed!r}: {len(frames)} frames {shown}"
             assert typed in frames[0].text, shown
-        frames = _frames(app, "enter")  # to the first hit, in the reader
+        frames = key_frames(app, "enter")  # to the first hit, in the reader
         shown = [frame.text[:300] for frame in frames]
         assert len(frames) == 1, f"enter: {len(frames)} frames {shown}"
         assert "match 1 of" in frames[0].text, shown
